@@ -1,0 +1,99 @@
+"""PyTorch's autograd, in numpy: ``import engine as torch`` runs the subset unchanged.
+
+>>> import engine as torch
+>>> x = torch.arange(4.0, requires_grad=True)
+>>> y = 2 * torch.dot(x, x)
+>>> y
+tensor(28., grad_fn=<MulBackward0>)
+>>> y.backward()
+>>> x.grad
+tensor([ 0.,  4.,  8., 12.])
+
+The backward pass is an object you can step through: see ``engine.BackwardPass``.
+"""
+
+from engine import methods as _methods
+from engine.autograd import AccumulateGrad, BackwardPass, Contribution, Node, Step, record_passes
+from engine.dtypes import bool_ as bool  # noqa: A001 - torch.bool
+from engine.dtypes import dtype, float32, float64, get_default_dtype, int64, promote_types
+from engine.factories import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from engine.ops.arithmetic import add, div, mul, neg, pow, reciprocal, sub  # noqa: A004
+from engine.ops.comparison import allclose, eq, equal, ge, gt, le, lt, ne
+from engine.ops.elementwise import (  # noqa: A004
+    abs,
+    clamp,
+    cos,
+    exp,
+    log,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
+from engine.ops.linalg import dot, matmul, mm, mv, outer
+from engine.ops.reductions import log_softmax, max, mean, min, softmax, sum  # noqa: A004
+from engine.ops.shapes import (
+    cat,
+    clone,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    t,
+    transpose,
+    unsqueeze,
+    view,
+)
+from engine.tensor import Size, Tensor
+
+_methods.attach_methods()
+
+float = float32  # noqa: A001 - torch.float
+double = float64
+long = int64
+clip = clamp
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccumulateGrad", "BackwardPass", "Contribution", "Node", "Size", "Step", "Tensor",
+    "abs", "add", "allclose", "arange", "as_tensor", "bool", "cat", "clamp", "clip", "clone",
+    "cos", "div", "dot", "double", "dtype", "empty", "enable_grad", "eq", "equal", "exp", "eye",
+    "flatten", "float", "float32", "float64", "full", "full_like", "ge", "get_default_dtype",
+    "gt", "int64", "is_grad_enabled", "is_tensor", "le", "linspace", "log", "log_softmax",
+    "long", "lt", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
+    "mul", "mv", "ne", "neg", "no_grad", "numel", "ones", "ones_like", "outer", "permute",
+    "pow", "promote_types", "rand", "randn", "reciprocal", "record_passes", "relu", "reshape",
+    "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
+    "t", "tanh", "tensor", "transpose", "unsqueeze", "view", "zeros", "zeros_like",
+]

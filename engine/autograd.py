@@ -1,0 +1,374 @@
+"""The backward graph and the recorded, steppable backward pass.
+
+A ``Node`` is what torch calls a ``grad_fn``. ``BackwardPass`` walks the graph
+from an output, one node per ``step()``, and records each step as an immutable
+``Step``; ``Tensor.backward()`` is ``BackwardPass(...).run()``. The window
+replays these steps; it never computes a gradient itself.
+
+>>> import engine as torch
+>>> x = torch.arange(4.0, requires_grad=True)
+>>> y = 2 * torch.dot(x, x)
+>>> backward = torch.BackwardPass(y)
+>>> [step.name for step in backward]
+['MulBackward0', 'DotBackward0', 'torch::autograd::AccumulateGrad']
+>>> backward.steps[-1].grad_after
+array([ 0.,  4.,  8., 12.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.grad_mode import no_grad
+
+__all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "record_passes"]
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+_sequence = itertools.count()
+
+
+class Node:
+    """A function of the backward graph, named as torch names it (``MulBackward0``).
+
+    Subclasses set ``self.saved`` (a tuple of what their ``backward`` needs) and
+    implement ``backward(grad) -> tuple`` with one gradient per input edge
+    (``None`` where that input needs no gradient).
+    """
+
+    __slots__ = ("next_functions", "sequence_nr", "_saved", "_freed", "_input_meta",
+                 "_pre_hooks", "__weakref__")
+
+    def __init__(self, inputs=()):
+        self.sequence_nr = next(_sequence)
+        self.next_functions = tuple(_edge_to(operand) for operand in inputs)
+        self._input_meta = tuple(
+            (operand._data.shape, operand._data.dtype) if edge[0] is not None else None
+            for operand, edge in zip(inputs, self.next_functions))
+        self._saved = ()
+        self._freed = False
+        self._pre_hooks = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def needs_input_grad(self, index: int) -> bool:
+        return self.next_functions[index][0] is not None
+
+    @property
+    def saved(self) -> tuple:
+        """What backward needs; raises torch's error once it has been freed."""
+        if self._freed:
+            raise RuntimeError(FREED_MESSAGE)
+        return self._saved
+
+    @saved.setter
+    def saved(self, values: tuple) -> None:
+        self._saved = values
+
+    @property
+    def saves_tensors(self) -> bool:
+        return any(isinstance(value, np.ndarray) for value in self._saved)
+
+    @property
+    def is_freed(self) -> bool:
+        """True once a backward without ``retain_graph`` released what this node saved."""
+        return self._freed
+
+    def release_saved(self) -> None:
+        if self.saves_tensors:
+            self._freed = True
+            self._saved = ()
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        raise NotImplementedError
+
+    def register_prehook(self, hook: Callable) -> RemovableHandle:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return RemovableHandle(self._pre_hooks, hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf: adds the gradient that reaches it into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self)
+        self.sequence_nr = float("inf")  # torch runs these as soon as they are ready
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        return ()
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns; ``remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict, hook: Callable):
+        self.id = next(self._ids)
+        self._hooks_ref = weakref.ref(hooks) if hasattr(hooks, "__weakref__") else (lambda: hooks)
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+
+def _edge_to(operand) -> tuple:
+    """The ``(node, input_nr)`` edge a new node keeps towards one of its inputs."""
+    if not getattr(operand, "requires_grad", False):
+        return (None, 0)
+    if operand.grad_fn is not None:
+        return (operand.grad_fn, 0)
+    return (operand._grad_accumulator(), 0)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One gradient arriving at a node along one edge (before they are summed)."""
+
+    source: Node | None
+    grad: np.ndarray
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node run by a backward pass, with every number a learner wants to see.
+
+    ``grad_in`` is the summed gradient that reached ``node`` (``contributions``
+    lists its parts); ``grads_out[i]`` is what it sent along
+    ``node.next_functions[i]`` (``None`` for an edge that needs none). For an
+    AccumulateGrad step, ``grad_before``/``grad_after`` are copies of the leaf's
+    ``.grad`` before and after (``grad_before`` is ``None`` on the first pass).
+    """
+
+    index: int
+    node: Node
+    grad_in: np.ndarray
+    contributions: tuple
+    grads_out: tuple
+    leaf: object = None
+    grad_before: np.ndarray | None = None
+    grad_after: np.ndarray | None = None
+    freed: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.node.name()
+
+    @property
+    def is_accumulation(self) -> bool:
+        return self.leaf is not None
+
+
+_pass_listeners: list = []
+
+
+class record_passes:  # noqa: N801 - used like a context manager function
+    """Collect every BackwardPass started inside the block (lesson cells use this).
+
+    >>> import engine as torch
+    >>> with torch.record_passes() as passes:
+    ...     torch.ones(2, requires_grad=True).sum().backward()
+    >>> len(passes)
+    1
+    """
+
+    def __enter__(self) -> list:
+        self.passes = []
+        _pass_listeners.append(self.passes)
+        return self.passes
+
+    def __exit__(self, *exc_info):
+        _pass_listeners.remove(self.passes)
+        return False
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    copy = np.array(array, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+class BackwardPass:
+    """A backward pass from ``output``, advanced one node at a time.
+
+    Nodes run in torch's order: a node runs once every gradient bound for it
+    has arrived, the most recently created node first, and AccumulateGrad
+    sinks as soon as they are ready. Iterating yields each ``Step``;
+    ``run()`` finishes the pass. ``error`` holds the exception that stopped it.
+    """
+
+    def __init__(self, output, gradient=None, retain_graph: bool | None = None):
+        root, root_grad = _root_of(output, gradient)
+        self.output = output
+        self.retain_graph = bool(retain_graph)
+        self.steps: list[Step] = []
+        self.error: Exception | None = None
+        self._dependencies = _count_dependencies(root)
+        self._pending: dict[Node, list] = {root: [Contribution(None, root_grad)]}
+        self._ready: list = []
+        self._tiebreak = itertools.count()
+        self._push_ready(root)
+        for listener in _pass_listeners:
+            listener.append(self)
+
+    @property
+    def done(self) -> bool:
+        return not self._ready or self.error is not None
+
+    def __iter__(self) -> Iterator[Step]:
+        while not self.done:
+            yield self.step()
+
+    def run(self) -> BackwardPass:
+        """Run to the end; raise the error that stopped the pass, as torch would."""
+        for _ in self:
+            pass
+        return self
+
+    def step(self) -> Step:
+        """Run the next ready node and return what it did."""
+        if self.done:
+            raise StopIteration("the backward pass has finished")
+        node = heapq.heappop(self._ready)[2]
+        contributions = self._pending.pop(node)
+        try:
+            with no_grad():
+                step = self._run_node(node, contributions)
+        except Exception as error:
+            self.error = error
+            raise
+        self.steps.append(step)
+        return step
+
+    def _push_ready(self, node: Node) -> None:
+        heapq.heappush(self._ready, (-node.sequence_nr, next(self._tiebreak), node))
+
+    def _run_node(self, node: Node, contributions: list) -> Step:
+        grad = contributions[0].grad
+        for contribution in contributions[1:]:
+            grad = grad + contribution.grad
+        if node._pre_hooks:
+            hooks = sorted(node._pre_hooks.values(), key=_retains_grad_last)
+            grad = _apply_hooks(hooks, grad)
+        if isinstance(node, AccumulateGrad):
+            return self._accumulate(node, grad, tuple(contributions))
+        grads_out = node.backward(grad)
+        freed = False
+        if not self.retain_graph and node.saves_tensors:
+            node.release_saved()
+            freed = True
+        grads_out = tuple(self._send(node, index, out) for index, out in enumerate(grads_out))
+        return Step(len(self.steps), node, grad, tuple(contributions), grads_out, freed=freed)
+
+    def _send(self, node: Node, index: int, grad):
+        target = node.next_functions[index][0]
+        if target is None:
+            return None
+        if grad is not None:
+            shape, dtype = node._input_meta[index]
+            if grad.dtype != dtype or grad.shape != shape:
+                grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
+            pending = self._pending.get(target)
+            if pending is None:
+                pending = self._pending[target] = []
+            pending.append(Contribution(node, grad))
+        remaining = self._dependencies[target] - 1
+        self._dependencies[target] = remaining
+        if remaining == 0 and target in self._pending:
+            self._push_ready(target)
+        return grad
+
+    def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, contributions: tuple) -> Step:
+        leaf = node.variable
+        grad = _apply_hooks(leaf._hooks.values(), grad) if leaf._hooks else grad
+        buffer = leaf._grad
+        before = None if buffer is None else _frozen(buffer._data)
+        leaf._accumulate_grad(grad)
+        after = _frozen(leaf._grad._data)
+        return Step(len(self.steps), node, grad, contributions, (), leaf=leaf,
+                    grad_before=before, grad_after=after)
+
+
+def _retains_grad_last(hook) -> bool:
+    return getattr(hook, "retains_grad", False)
+
+
+def _apply_hooks(hooks, grad: np.ndarray) -> np.ndarray:
+    from engine.tensor import Tensor
+
+    for hook in list(hooks):
+        result = hook(Tensor._wrap(grad))
+        if result is not None:
+            grad = result._data
+    return grad
+
+
+def _root_of(output, gradient):
+    if not output.requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if output._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        root_grad = np.ones_like(output._data)
+    else:
+        root_grad = np.asarray(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
+        if root_grad.shape != output._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {_size(root_grad.shape)} and "
+                f"output[0] has a shape of {_size(output._data.shape)}.")
+    root = output.grad_fn if output.grad_fn is not None else output._grad_accumulator()
+    return root, root_grad
+
+
+def _size(shape) -> str:
+    return "torch.Size([" + ", ".join(str(n) for n in shape) + "])"
+
+
+def _count_dependencies(root: Node) -> dict:
+    """How many edges point at each node reachable from ``root`` (iterative, no recursion)."""
+    dependencies = {root: 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            if child in dependencies:
+                dependencies[child] += 1
+            else:
+                dependencies[child] = 1
+                stack.append(child)
+    return dependencies
+
+
+def graph_nodes(root: Node) -> list:
+    """Every node reachable from ``root``, each once, in depth-first order."""
+    return list(_count_dependencies(root))

@@ -1,0 +1,134 @@
+"""Attach the operations to ``Tensor`` as methods and Python operators.
+
+Kept apart from ``tensor.py`` so that the class holds state and this module
+holds the (long, flat) table of what each method calls.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from engine import dtypes
+from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
+from engine.tensor import Tensor
+
+__all__ = ["attach_methods"]
+
+
+def _operand(value) -> bool:
+    return isinstance(value, (Tensor, numbers.Number))
+
+
+def _binary(function):
+    def operator(self, other):
+        if not _operand(other):
+            return NotImplemented
+        return function(self, other)
+    operator.__name__ = function.__name__
+    return operator
+
+
+def _reflected(function):
+    def operator(self, other):
+        if not _operand(other):
+            return NotImplemented
+        return function(other, self)
+    return operator
+
+
+def _in_place(function):
+    """``x.add_(y)`` / ``x += y``: torch's leaf check, its cast check, then the op in place."""
+    def method(self, *args, **kwargs):
+        if args and not _operand(args[0]):
+            return NotImplemented
+        self._check_in_place()
+        result = function(self, *args, **kwargs)
+        if result.dtype.rank > self.dtype.rank and result.dtype.category > self.dtype.category:
+            raise RuntimeError(f"result type {result.dtype.legacy_name} can't be cast to the "
+                               f"desired output type {self.dtype.legacy_name}")
+        return self._assign_in_place(result)
+    return method
+
+
+def _setitem(self, key, value) -> None:
+    self._check_in_place()
+    if self.requires_grad and self.grad_fn is not None or getattr(value, "requires_grad", False):
+        from engine.grad_mode import is_grad_enabled
+        if is_grad_enabled():
+            raise RuntimeError("index assignment into a tensor that is part of a graph is "
+                               "outside the engine's subset")
+    target = shapes.getitem(self, key)
+    source = value._data if isinstance(value, Tensor) else value
+    target._data[...] = source
+
+
+def _converter(dtype):
+    def method(self):
+        return comparison.to_dtype(self, dtype)
+    return method
+
+
+def _to(self, *args, dtype=None, **_):
+    for arg in args:
+        if isinstance(arg, dtypes.dtype):
+            dtype = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+    return self if dtype is None else comparison.to_dtype(self, dtype)
+
+
+def _type_as(self, other):
+    return comparison.to_dtype(self, other.dtype)
+
+
+_METHODS = {
+    "add": arithmetic.add, "sub": arithmetic.sub, "mul": arithmetic.mul,
+    "div": arithmetic.div, "neg": arithmetic.neg, "pow": arithmetic.pow,
+    "reciprocal": arithmetic.reciprocal,
+    "exp": elementwise.exp, "log": elementwise.log, "sqrt": elementwise.sqrt,
+    "abs": elementwise.abs, "sin": elementwise.sin, "cos": elementwise.cos,
+    "tanh": elementwise.tanh, "sigmoid": elementwise.sigmoid, "relu": elementwise.relu,
+    "clamp": elementwise.clamp, "clip": elementwise.clamp,
+    "maximum": elementwise.maximum, "minimum": elementwise.minimum,
+    "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max,
+    "min": reductions.min, "softmax": reductions.softmax,
+    "log_softmax": reductions.log_softmax,
+    "dot": linalg.dot, "mv": linalg.mv, "mm": linalg.mm, "matmul": linalg.matmul,
+    "outer": linalg.outer,
+    "view": shapes.view, "reshape": shapes.reshape, "flatten": shapes.flatten,
+    "transpose": shapes.transpose, "t": shapes.t, "permute": shapes.permute,
+    "unsqueeze": shapes.unsqueeze, "squeeze": shapes.squeeze, "clone": shapes.clone,
+    "eq": comparison.eq, "ne": comparison.ne, "lt": comparison.lt, "le": comparison.le,
+    "gt": comparison.gt, "ge": comparison.ge, "equal": comparison.equal,
+    "allclose": comparison.allclose,
+    "float": _converter(dtypes.float32), "double": _converter(dtypes.float64),
+    "long": _converter(dtypes.int64), "bool": _converter(dtypes.bool_),
+    "to": _to, "type_as": _type_as,
+    "add_": _in_place(arithmetic.add), "sub_": _in_place(arithmetic.sub),
+    "mul_": _in_place(arithmetic.mul), "div_": _in_place(arithmetic.div),
+    "pow_": _in_place(arithmetic.pow), "clamp_": _in_place(elementwise.clamp),
+    "neg_": _in_place(arithmetic.neg), "relu_": _in_place(elementwise.relu),
+}
+
+_OPERATORS = {
+    "__add__": _binary(arithmetic.add), "__radd__": _binary(arithmetic.add),
+    "__sub__": _binary(arithmetic.sub), "__rsub__": _binary(arithmetic.rsub),
+    "__mul__": _binary(arithmetic.mul), "__rmul__": _binary(arithmetic.mul),
+    "__truediv__": _binary(arithmetic.div), "__rtruediv__": _binary(arithmetic.rdiv),
+    "__pow__": _binary(arithmetic.pow), "__rpow__": _reflected(arithmetic.pow),
+    "__matmul__": _binary(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
+    "__neg__": arithmetic.neg, "__abs__": elementwise.abs,
+    "__eq__": _binary(comparison.eq), "__ne__": _binary(comparison.ne),
+    "__lt__": _binary(comparison.lt), "__le__": _binary(comparison.le),
+    "__gt__": _binary(comparison.gt), "__ge__": _binary(comparison.ge),
+    "__iadd__": _in_place(arithmetic.add), "__isub__": _in_place(arithmetic.sub),
+    "__imul__": _in_place(arithmetic.mul), "__itruediv__": _in_place(arithmetic.div),
+    "__getitem__": shapes.getitem, "__setitem__": _setitem,
+}
+
+
+def attach_methods() -> None:
+    for name, function in {**_METHODS, **_OPERATORS}.items():
+        setattr(Tensor, name, function)
+    Tensor.T = property(shapes.numpy_T)
+    Tensor.__hash__ = object.__hash__

@@ -1,0 +1,1 @@
+"""The operations of the subset, one node class per PyTorch backward function."""

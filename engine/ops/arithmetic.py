@@ -1,0 +1,295 @@
+"""The arithmetic operators: + - * / ** and unary minus, one node class each.
+
+>>> import engine as torch
+>>> x = torch.arange(3.0, requires_grad=True)
+>>> (2 * x).grad_fn.name(), (2 - x).grad_fn.name(), (2 / x).grad_fn.name()
+('MulBackward0', 'RsubBackward1', 'MulBackward0')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import dtypes
+from engine.autograd import Node
+from engine.ops.common import broadcast_shape, is_scalar, promoted_arrays, record, sum_to_shape
+from engine.tensor import Tensor
+
+__all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow", "reciprocal"]
+
+
+def _as_saved(value):
+    """A value a node keeps for backward; Python numbers become 0-d arrays, as torch wraps them."""
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _shape(value) -> tuple:
+    return value._data.shape if isinstance(value, Tensor) else ()
+
+
+def _check_shapes(a, b) -> None:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.shape != b._data.shape:
+        broadcast_shape(a._data.shape, b._data.shape)
+
+
+class AddBackward0(Node):
+    """a + alpha * b: the gradient passes through unchanged (scaled by alpha for b)."""
+
+    __slots__ = ("alpha", "shapes")
+
+    def __init__(self, inputs, alpha):
+        Node.__init__(self, inputs)
+        self.alpha = alpha
+        self.shapes = (_shape(inputs[0]), _shape(inputs[1]))
+
+    def backward(self, grad):
+        other = grad if self.alpha == 1 else grad * self.alpha
+        return (sum_to_shape(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_shape(other, self.shapes[1]) if self.needs_input_grad(1) else None)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    _check_shapes(input, other)
+    a, b, _ = promoted_arrays(input, other)
+    return record(a + b if alpha == 1 else a + alpha * b, AddBackward0, (input, other), alpha)
+
+
+class SubBackward0(Node):
+    """a - alpha * b: the gradient passes to a, negated to b."""
+
+    __slots__ = ("alpha", "shapes")
+
+    def __init__(self, inputs, alpha):
+        Node.__init__(self, inputs)
+        self.alpha = alpha
+        self.shapes = (_shape(inputs[0]), _shape(inputs[1]))
+
+    def backward(self, grad):
+        return (sum_to_shape(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_shape(-grad * self.alpha, self.shapes[1])
+                if self.needs_input_grad(1) else None)
+
+
+def _check_bool_subtraction(input, other) -> None:
+    if dtypes.result_type(input, other) is dtypes.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    _check_shapes(input, other)
+    _check_bool_subtraction(input, other)
+    a, b, _ = promoted_arrays(input, other)
+    return record(a - b if alpha == 1 else a - alpha * b, SubBackward0, (input, other), alpha)
+
+
+class RsubBackward1(Node):
+    """number - alpha * tensor (``2 - x``): one edge, the gradient negated."""
+
+    __slots__ = ("alpha",)
+
+    def __init__(self, inputs, alpha):
+        Node.__init__(self, inputs[:1])
+        self.alpha = alpha
+
+    def backward(self, grad):
+        return (-grad * self.alpha,)
+
+
+def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input``; with a number ``other`` this is torch's RsubBackward1."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    _check_bool_subtraction(input, other)
+    a, b, _ = promoted_arrays(input, other)
+    return record(b - a if alpha == 1 else b - alpha * a, RsubBackward1, (input, other), alpha)
+
+
+class MulBackward0(Node):
+    """a * b: d/da = b, d/db = a. Saves only the factor the other side needs."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs, _=None):
+        Node.__init__(self, inputs)
+        a, b = inputs
+        self.shapes = (_shape(a), _shape(b))
+        self.saved = (_as_saved(a) if self.needs_input_grad(1) else None,
+                      _as_saved(b) if self.needs_input_grad(0) else None)
+
+    def backward(self, grad):
+        a, b = self.saved
+        return (sum_to_shape(grad * b, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_shape(grad * a, self.shapes[1]) if self.needs_input_grad(1) else None)
+
+
+def mul(input, other) -> Tensor:
+    _check_shapes(input, other)
+    a, b, _ = promoted_arrays(input, other)
+    return record(a * b, MulBackward0, (input, other))
+
+
+class DivBackward0(Node):
+    """a / b: d/da = 1/b, d/db = -a/b**2."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs, _=None):
+        Node.__init__(self, inputs)
+        a, b = inputs
+        self.shapes = (_shape(a), _shape(b))
+        self.saved = (_as_saved(a) if self.needs_input_grad(1) else None, _as_saved(b))
+
+    def backward(self, grad):
+        a, b = self.saved
+        return (sum_to_shape(grad / b, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_shape(-grad * a / (b * b), self.shapes[1])
+                if self.needs_input_grad(1) else None)
+
+
+def _true_division_dtype(input, other) -> dtypes.dtype:
+    result = dtypes.result_type(input, other)
+    return result if result.is_floating_point else dtypes.get_default_dtype()
+
+
+def div(input, other) -> Tensor:
+    _check_shapes(input, other)
+    a, b, result_dtype = promoted_arrays(input, other, _true_division_dtype(input, other))
+    if not isinstance(a, np.ndarray):
+        a = np.asarray(a, dtype=result_dtype.numpy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record(np.true_divide(a, b, dtype=result_dtype.numpy), DivBackward0,
+                      (input, other))
+
+
+class ReciprocalBackward0(Node):
+    """1 / a: d/da = -1/a**2 = -result**2 (saves the result)."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs, result):
+        Node.__init__(self, inputs)
+        self.saved = (result,)
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (-grad * result * result,)
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    data = input._data if input.dtype.is_floating_point else input._data.astype(np.float32)
+    with np.errstate(divide="ignore"):
+        result = np.reciprocal(data)
+    return record(result, ReciprocalBackward0, (input,), result)
+
+
+def rdiv(input: Tensor, other) -> Tensor:
+    """``number / tensor``: torch computes ``reciprocal(tensor) * number``."""
+    return mul(reciprocal(input), other)
+
+
+class NegBackward0(Node):
+    """-a: the gradient negated."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+def neg(input: Tensor) -> Tensor:
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return record(-input._data, NegBackward0, (input,))
+
+
+class PowBackward0(Node):
+    """a ** p for a number p: d/da = p * a**(p-1)."""
+
+    __slots__ = ("exponent",)
+
+    def __init__(self, inputs, exponent):
+        Node.__init__(self, inputs[:1])
+        self.exponent = exponent
+        self.saved = (inputs[0]._data,)
+
+    def backward(self, grad):
+        (base,) = self.saved
+        if self.exponent == 0:
+            return (np.zeros_like(grad),)
+        return (grad * (self.exponent * base ** (self.exponent - 1)),)
+
+
+class PowBackward1(Node):
+    """a ** b for tensors: d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs, result):
+        Node.__init__(self, inputs)
+        self.shapes = (_shape(inputs[0]), _shape(inputs[1]))
+        self.saved = (inputs[0]._data, inputs[1]._data, result)
+
+    def backward(self, grad):
+        base, exponent, result = self.saved
+        grad_base = grad_exponent = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad(0):
+                local = np.where(exponent == 0, 0.0, exponent * base ** (exponent - 1))
+                grad_base = sum_to_shape(grad * local, self.shapes[0])
+            if self.needs_input_grad(1):
+                local = np.where((base == 0) & (exponent >= 0), 0.0, result * np.log(base))
+                grad_exponent = sum_to_shape(grad * local, self.shapes[1])
+        return grad_base, grad_exponent
+
+
+class PowBackward2(Node):
+    """number ** b: d/db = number**b * log(number)."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, inputs, base, result):
+        Node.__init__(self, inputs[:1])
+        self.base = base
+        self.saved = (result,)
+
+    def backward(self, grad):
+        (result,) = self.saved
+        if self.base == 0:
+            return (np.where(result >= 0, 0.0, grad * result * np.log(0.0 + self.base)),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * (result * np.log(self.base)),)
+
+
+def _check_integer_power(base_dtype, exponent) -> None:
+    if base_dtype.category != dtypes.CATEGORY_FLOAT:
+        negative = (exponent < 0) if is_scalar(exponent) else bool(
+            (exponent._data < 0).any() and not exponent.dtype.is_floating_point)
+        if negative and not (is_scalar(exponent) and isinstance(exponent, float)):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
+    if is_scalar(input):
+        return _scalar_pow(input, exponent)
+    if is_scalar(exponent):
+        _check_integer_power(input.dtype, exponent)
+        a, b, _ = promoted_arrays(input, exponent)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = np.power(a, b)
+        return record(result, PowBackward0, (input, exponent), exponent)
+    _check_shapes(input, exponent)
+    _check_integer_power(dtypes.result_type(input, exponent), exponent)
+    a, b, _ = promoted_arrays(input, exponent)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.power(a, b)
+    return record(result, PowBackward1, (input, exponent), result)
+
+
+def _scalar_pow(base, exponent: Tensor) -> Tensor:
+    a, b, _ = promoted_arrays(base, exponent)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = np.power(np.asarray(a, dtype=b.dtype), b)
+    return record(result, PowBackward2, (exponent, base), base, result)

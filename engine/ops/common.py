@@ -1,0 +1,91 @@
+"""What every op shares: recording a node, dtype promotion, broadcasting rules."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from engine import dtypes
+from engine.grad_mode import _state as _grad_state
+from engine.tensor import Tensor
+
+__all__ = ["record", "sum_to_shape", "broadcast_shape", "promoted_arrays", "is_scalar",
+           "check_tensor"]
+
+
+def record(data, node_class, inputs: tuple, *extra) -> Tensor:
+    """Wrap ``data`` as the output of ``node_class`` applied to ``inputs``.
+
+    The node is built (and saves what its ``__init__`` chooses to save) only
+    when grad mode is on and some input requires grad.
+    """
+    output = Tensor._wrap(data)
+    if _grad_state["enabled"]:
+        for operand in inputs:
+            if getattr(operand, "_requires_grad", False):
+                output.grad_fn = node_class(inputs, *extra)
+                output._requires_grad = True
+                break
+    return output
+
+
+def is_scalar(value) -> bool:
+    """A Python (or numpy) number, which torch treats as a 'wrapped number'."""
+    return isinstance(value, numbers.Number) and not isinstance(value, Tensor)
+
+
+def check_tensor(value, function: str, argument: str = "input") -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{argument}' (position 1) must be Tensor, "
+                        f"not {type(value).__name__}")
+    return value
+
+
+def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast gradient back to an input's ``shape``."""
+    if grad.shape == shape:
+        return grad
+    leading = grad.ndim - len(shape)
+    axes = tuple(range(leading)) + tuple(
+        leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1)
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
+
+
+def broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """numpy's broadcast of two shapes, failing with torch's message."""
+    if a == b:
+        return a
+    ndim = max(len(a), len(b))
+    padded_a = (1,) * (ndim - len(a)) + tuple(a)
+    padded_b = (1,) * (ndim - len(b)) + tuple(b)
+    shape = []
+    for dim, (m, n) in enumerate(zip(padded_a, padded_b)):
+        if m != n and m != 1 and n != 1:
+            raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) "
+                               f"at non-singleton dimension {dim}")
+        shape.append(n if m == 1 else m)
+    return tuple(shape)
+
+
+def promoted_arrays(a, b, result_dtype: dtypes.dtype | None = None):
+    """Both operands as numpy values of torch's result dtype, and that dtype.
+
+    Python numbers stay Python numbers (numpy treats them as weak, like torch).
+    """
+    if result_dtype is None:
+        result_dtype = dtypes.result_type(a, b)
+    target = result_dtype.numpy
+    return _as_array(a, target), _as_array(b, target), result_dtype
+
+
+def _as_array(value, target: np.dtype):
+    if isinstance(value, Tensor):
+        data = value._data
+        return data if data.dtype == target else data.astype(target)
+    if isinstance(value, (bool, np.bool_)) and target.kind != "b":
+        return int(value)
+    if target.kind in "iub" and isinstance(value, float):
+        return value
+    return value

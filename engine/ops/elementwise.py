@@ -1,0 +1,265 @@
+"""Elementwise functions (exp, log, relu, ...), each with its local derivative.
+
+>>> import engine as torch
+>>> x = torch.tensor([0.0, 1.0], requires_grad=True)
+>>> x.exp().sum().backward()
+>>> x.grad
+tensor([1.0000, 2.7183])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.autograd import Node
+from engine.ops.common import broadcast_shape, promoted_arrays, record, sum_to_shape
+from engine.tensor import Tensor
+
+__all__ = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
+           "maximum", "minimum"]
+
+
+def _floating(input: Tensor) -> np.ndarray:
+    """Integer and bool inputs compute in the default float dtype, as in torch."""
+    data = input._data
+    return data if input.dtype.is_floating_point else data.astype(np.float32)
+
+
+class _SavesResult(Node):
+    __slots__ = ()
+
+    def __init__(self, inputs, result):
+        Node.__init__(self, inputs)
+        self.saved = (result,)
+
+
+class _SavesInput(Node):
+    __slots__ = ()
+
+    def __init__(self, inputs, *_):
+        Node.__init__(self, inputs)
+        self.saved = (inputs[0]._data,)
+
+
+class ExpBackward0(_SavesResult):
+    """exp(a): d/da = exp(a), the saved result."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (grad * result,)
+
+
+def exp(input: Tensor) -> Tensor:
+    with np.errstate(over="ignore"):
+        result = np.exp(_floating(input))
+    return record(result, ExpBackward0, (input,), result)
+
+
+class LogBackward0(_SavesInput):
+    """log(a): d/da = 1 / a."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad / a,)
+
+
+def log(input: Tensor) -> Tensor:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record(np.log(_floating(input)), LogBackward0, (input,))
+
+
+class SqrtBackward0(_SavesResult):
+    """sqrt(a): d/da = 1 / (2 sqrt(a))."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (result,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad / (2 * result),)
+
+
+def sqrt(input: Tensor) -> Tensor:
+    with np.errstate(invalid="ignore"):
+        result = np.sqrt(_floating(input))
+    return record(result, SqrtBackward0, (input,), result)
+
+
+class AbsBackward0(_SavesInput):
+    """|a|: d/da = sign(a) (0 at 0, as torch)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return (grad * np.sign(a),)
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
+    return record(np.abs(input._data), AbsBackward0, (input,))
+
+
+class SinBackward0(_SavesInput):
+    """sin(a): d/da = cos(a)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return (grad * np.cos(a),)
+
+
+def sin(input: Tensor) -> Tensor:
+    return record(np.sin(_floating(input)), SinBackward0, (input,))
+
+
+class CosBackward0(_SavesInput):
+    """cos(a): d/da = -sin(a)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return (grad * -np.sin(a),)
+
+
+def cos(input: Tensor) -> Tensor:
+    return record(np.cos(_floating(input)), CosBackward0, (input,))
+
+
+class TanhBackward0(_SavesResult):
+    """tanh(a): d/da = 1 - tanh(a)**2."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (grad * (1 - result * result),)
+
+
+def tanh(input: Tensor) -> Tensor:
+    result = np.tanh(_floating(input))
+    return record(result, TanhBackward0, (input,), result)
+
+
+class SigmoidBackward0(_SavesResult):
+    """sigmoid(a): d/da = s * (1 - s) with s the saved result."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (grad * (result * (1 - result)),)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    data = _floating(input)
+    with np.errstate(over="ignore"):
+        result = (1 / (1 + np.exp(-data))).astype(data.dtype, copy=False)
+    return record(result, SigmoidBackward0, (input,), result)
+
+
+class ReluBackward0(_SavesResult):
+    """relu(a): d/da = 1 where the result is positive, else 0."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (grad * (result > 0),)
+
+
+def relu(input: Tensor) -> Tensor:
+    result = np.maximum(input._data, 0).astype(input._data.dtype, copy=False)
+    return record(result, ReluBackward0, (input,), result)
+
+
+class ClampBackward1(_SavesInput):
+    """clamp(a, min, max): d/da = 1 inside [min, max], 0 where clamped."""
+
+    __slots__ = ("min", "max")
+
+    def __init__(self, inputs, low, high):
+        _SavesInput.__init__(self, inputs)
+        self.min, self.max = low, high
+
+    def backward(self, grad):
+        (a,) = self.saved
+        inside = np.ones(a.shape, dtype=bool)
+        if self.min is not None:
+            inside &= a >= self.min
+        if self.max is not None:
+            inside &= a <= self.max
+        return (grad * inside,)
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    result = input._data
+    if min is not None:
+        result = np.maximum(result, min)
+    if max is not None:
+        result = np.minimum(result, max)
+    result = np.asarray(result)
+    if input.dtype.is_floating_point or all(
+            isinstance(bound, (int, type(None))) for bound in (min, max)):
+        result = result.astype(input._data.dtype, copy=False)
+    return record(result, ClampBackward1, (input,), min, max)
+
+
+class _PairwiseExtreme(Node):
+    """maximum/minimum of two tensors: the gradient goes to the winner, halved on ties."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self.shapes = (inputs[0]._data.shape, inputs[1]._data.shape)
+        self.saved = (inputs[0]._data, inputs[1]._data)
+
+    def backward(self, grad):
+        a, b = self.saved
+        first_wins = self._wins(a, b)
+        tie = a == b
+        share_a = np.where(tie, 0.5, first_wins)
+        share_b = np.where(tie, 0.5, ~first_wins & ~tie)
+        return (sum_to_shape(grad * share_a, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_shape(grad * share_b, self.shapes[1]) if self.needs_input_grad(1) else None)
+
+
+class MaximumBackward0(_PairwiseExtreme):
+    """maximum(a, b) (also max(a, b))."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _wins(a, b):
+        return a > b
+
+
+class MinimumBackward0(_PairwiseExtreme):
+    """minimum(a, b) (also min(a, b))."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _wins(a, b):
+        return a < b
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    broadcast_shape(input._data.shape, other._data.shape)
+    a, b, _ = promoted_arrays(input, other)
+    return record(np.maximum(a, b), MaximumBackward0, (input, other))
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    broadcast_shape(input._data.shape, other._data.shape)
+    a, b, _ = promoted_arrays(input, other)
+    return record(np.minimum(a, b), MinimumBackward0, (input, other))

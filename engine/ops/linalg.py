@@ -1,0 +1,160 @@
+"""Products: dot, mv, mm, matmul (dispatching as torch does) and outer.
+
+>>> import engine as torch
+>>> x = torch.arange(4.0, requires_grad=True)
+>>> (x @ x).grad_fn.name(), torch.outer(x, x).grad_fn.name()
+('DotBackward0', 'MulBackward0')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.autograd import Node
+from engine.ops.common import check_tensor, record
+from engine.ops.shapes import reshape, squeeze, unsqueeze
+from engine.tensor import Tensor
+
+__all__ = ["dot", "mv", "mm", "matmul", "outer"]
+
+
+def _dims_text(shape) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+class _Product(Node):
+    """a ⊗ b: d/da needs b and d/db needs a, so each is saved only if the other side needs it."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        a, b = inputs
+        self.saved = (a._data if self.needs_input_grad(1) else None,
+                      b._data if self.needs_input_grad(0) else None)
+
+
+class DotBackward0(_Product):
+    """dot(a, b) = sum(a * b): d/da = grad * b, d/db = grad * a."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved
+        return (grad * b if self.needs_input_grad(0) else None,
+                grad * a if self.needs_input_grad(1) else None)
+
+
+def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(message.format(a=a.dtype, b=b.dtype))
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    check_tensor(input, "dot")
+    check_tensor(tensor, "dot", "tensor")
+    a, b = input._data, tensor._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.size}] and src [{b.size}] to have the "
+            f"same number of elements, but got {a.size} and {b.size} elements respectively")
+    if input.dtype is not tensor.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype.legacy_name} and {tensor.dtype.legacy_name}")
+    return record(np.asarray(np.dot(a, b)), DotBackward0, (input, tensor))
+
+
+class MvBackward0(_Product):
+    """mv(M, v): d/dM = outer(grad, v), d/dv = M^T grad."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        matrix, vector = self.saved
+        return (np.outer(grad, vector) if self.needs_input_grad(0) else None,
+                matrix.T @ grad if self.needs_input_grad(1) else None)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    check_tensor(input, "mv")
+    check_tensor(vec, "mv", "vec")
+    m, v = input._data, vec._data
+    if m.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
+    if m.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat ({_dims_text(m.shape)}), "
+                           f"vec ({v.shape[0]})")
+    if input.dtype is not vec.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.legacy_name} but found "
+                           f"{vec.dtype.legacy_name}")
+    return record(m @ v, MvBackward0, (input, vec))
+
+
+class MmBackward0(_Product):
+    """mm(A, B): d/dA = grad B^T, d/dB = A^T grad."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved
+        return (grad @ b.T if self.needs_input_grad(0) else None,
+                a.T @ grad if self.needs_input_grad(1) else None)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    check_tensor(input, "mm")
+    check_tensor(mat2, "mm", "mat2")
+    a, b = input._data, mat2._data
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({_dims_text(a.shape)} and {_dims_text(b.shape)})")
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_c_type(input)} != {_c_type(mat2)}")
+    return record(a @ b, MmBackward0, (input, mat2))
+
+
+def _c_type(tensor: Tensor) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int",
+            "bool": "bool"}[tensor.dtype.name]
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """``@``: dot for two vectors, mv for matrix @ vector, mm for matrices, as torch dispatches."""
+    check_tensor(input, "matmul")
+    check_tensor(other, "matmul", "other")
+    a_dims, b_dims = input._data.ndim, other._data.ndim
+    if a_dims == 0 or b_dims == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a_dims}D and {b_dims}D")
+    if a_dims == 1 and b_dims == 1:
+        return dot(input, other)
+    if a_dims == 2 and b_dims == 1:
+        if input._data.shape[1] != other._data.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat "
+                               f"({_dims_text(input._data.shape)}), vec ({other._data.shape[0]})")
+        return mv(input, other)
+    if a_dims == 1 and b_dims == 2:
+        if input._data.shape[0] != other._data.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                               f"(1x{input._data.shape[0]} and {_dims_text(other._data.shape)})")
+        return squeeze(mm(unsqueeze(input, 0), other), [0])
+    if a_dims == 2 and b_dims == 2:
+        return mm(input, other)
+    raise RuntimeError("matmul of tensors with more than 2 dimensions is outside the engine's "
+                       "subset")
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """outer(a, b) = a.reshape(-1, 1) * b, as torch computes it (ViewBackward0, MulBackward0)."""
+    from engine.ops.arithmetic import mul
+
+    check_tensor(input, "outer")
+    check_tensor(vec2, "outer", "vec2")
+    return mul(reshape(input, -1, 1), vec2)

@@ -1,0 +1,285 @@
+"""Reductions (sum, mean, max, min) and the softmax family.
+
+>>> import engine as torch
+>>> A = torch.ones(2, 3, requires_grad=True)
+>>> A.sum().grad_fn.name(), A.sum(0).grad_fn.name(), A.mean(dim=1, keepdim=True).shape
+('SumBackward0', 'SumBackward1', torch.Size([2, 1]))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import dtypes
+from engine.autograd import Node
+from engine.ops.common import record
+from engine.ops.shapes import normalize_dim
+from engine.tensor import Tensor
+
+__all__ = ["sum", "mean", "max", "min", "softmax", "log_softmax", "ReturnTypes"]
+
+
+def _dims(dim, ndim: int) -> tuple:
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    normalized = tuple(normalize_dim(d, ndim) for d in dims)
+    return normalized if ndim else ()
+
+
+def _expand_back(grad: np.ndarray, input_shape: tuple, dims: tuple, keepdim: bool):
+    """Broadcast a reduced gradient back over the reduced dims."""
+    if not keepdim and dims:
+        grad = np.expand_dims(grad, dims)
+    return np.broadcast_to(grad, input_shape)
+
+
+class SumBackward0(Node):
+    """sum(): every element gets the gradient."""
+
+    __slots__ = ("input_shape",)
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self.input_shape = inputs[0]._data.shape
+
+    def backward(self, grad):
+        return (np.broadcast_to(grad, self.input_shape),)
+
+
+class SumBackward1(Node):
+    """sum(dim, keepdim): the gradient broadcast back over the summed dims."""
+
+    __slots__ = ("input_shape", "dims", "keepdim")
+
+    def __init__(self, inputs, dims, keepdim):
+        Node.__init__(self, inputs)
+        self.input_shape, self.dims, self.keepdim = inputs[0]._data.shape, dims, keepdim
+
+    def backward(self, grad):
+        return (_expand_back(grad, self.input_shape, self.dims, self.keepdim),)
+
+
+def _sum_dtype(input: Tensor, dtype) -> np.dtype:
+    if dtype is not None:
+        return dtypes.as_dtype(dtype).numpy
+    return input._data.dtype if input.dtype.is_floating_point else np.dtype(np.int64)
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    target = _sum_dtype(input, dtype)
+    if dim is None:
+        return record(np.asarray(input._data.sum(dtype=target)), SumBackward0, (input,))
+    dims = _dims(dim, input._data.ndim)
+    data = np.asarray(input._data.sum(axis=dims, keepdims=keepdim, dtype=target))
+    return record(data, SumBackward1, (input,), dims, keepdim)
+
+
+class MeanBackward0(Node):
+    """mean(): every element gets grad / n."""
+
+    __slots__ = ("input_shape",)
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self.input_shape = inputs[0]._data.shape
+
+    def backward(self, grad):
+        count = max(int(np.prod(self.input_shape, dtype=np.int64)), 1)
+        return (np.broadcast_to(grad / count, self.input_shape),)
+
+
+class MeanBackward1(Node):
+    """mean(dim, keepdim): grad / (elements averaged), broadcast back."""
+
+    __slots__ = ("input_shape", "dims", "keepdim")
+
+    def __init__(self, inputs, dims, keepdim):
+        Node.__init__(self, inputs)
+        self.input_shape, self.dims, self.keepdim = inputs[0]._data.shape, dims, keepdim
+
+    def backward(self, grad):
+        count = int(np.prod([self.input_shape[d] for d in self.dims], dtype=np.int64))
+        return (_expand_back(grad / max(count, 1), self.input_shape, self.dims, self.keepdim),)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    target = dtypes.as_dtype(dtype) if dtype is not None else input.dtype
+    if not target.is_floating_point:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {target.legacy_name}")
+    data = input._data.astype(target.numpy, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if dim is None:
+            return record(np.asarray(data.mean(dtype=target.numpy)), MeanBackward0, (input,))
+        dims = _dims(dim, input._data.ndim)
+        result = np.asarray(data.mean(axis=dims, keepdims=keepdim, dtype=target.numpy))
+    return record(result, MeanBackward1, (input,), dims, keepdim)
+
+
+class ReturnTypes(tuple):
+    """The ``(values, indices)`` pair that ``max(dim)``/``min(dim)`` return, as torch prints it."""
+
+    def __new__(cls, function: str, values: Tensor, indices: Tensor):
+        pair = tuple.__new__(cls, (values, indices))
+        pair.function = function
+        return pair
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return (f"torch.return_types.{self.function}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+
+class _EvenlyDistributed(Node):
+    """max()/min() of everything: the gradient is shared evenly among the tied extremes."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs, result):
+        Node.__init__(self, inputs)
+        self.saved = (inputs[0]._data, result)
+
+    def backward(self, grad):
+        data, result = self.saved
+        mask = data == result
+        return (np.where(mask, grad / mask.sum(), 0).astype(grad.dtype, copy=False),)
+
+
+class MaxBackward1(_EvenlyDistributed):
+    """max() of all elements."""
+
+    __slots__ = ()
+
+
+class MinBackward1(_EvenlyDistributed):
+    """min() of all elements."""
+
+    __slots__ = ()
+
+
+class _IndexSelecting(Node):
+    """max(dim)/min(dim): the gradient goes to the chosen index along dim (saves the indices)."""
+
+    __slots__ = ("input_shape", "dim", "keepdim")
+
+    def __init__(self, inputs, indices, dim, keepdim):
+        Node.__init__(self, inputs)
+        self.input_shape, self.dim, self.keepdim = inputs[0]._data.shape, dim, keepdim
+        self.saved = (indices,)
+
+    def backward(self, grad):
+        (indices,) = self.saved
+        if not self.keepdim and len(self.input_shape):
+            grad = np.expand_dims(grad, self.dim)
+            indices = np.expand_dims(indices, self.dim)
+        full = np.zeros(self.input_shape, dtype=grad.dtype)
+        if len(self.input_shape):
+            np.put_along_axis(full, indices, grad, axis=self.dim)
+        else:
+            full[...] = grad
+        return (full,)
+
+
+class MaxBackward0(_IndexSelecting):
+    """max(dim)."""
+
+    __slots__ = ()
+
+
+class MinBackward0(_IndexSelecting):
+    """min(dim)."""
+
+    __slots__ = ()
+
+
+def _extreme(name: str, pick, arg_pick, whole_node, dim_node, input: Tensor, dim, keepdim):
+    data = input._data
+    if dim is None:
+        if data.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                f"Specify the reduction dim with the 'dim' argument.")
+        result = np.asarray(pick(data))
+        return record(result, whole_node, (input,), result)
+    if isinstance(dim, Tensor):
+        from engine.ops.elementwise import maximum, minimum
+        return (maximum if name == "max" else minimum)(input, dim)
+    dim = normalize_dim(dim, data.ndim)
+    if data.ndim == 0:
+        indices = np.zeros((), dtype=np.int64)
+        values = data.copy()
+    else:
+        indices = np.asarray(arg_pick(data, axis=dim, keepdims=keepdim)).astype(np.int64)
+        values = np.asarray(pick(data, axis=dim, keepdims=keepdim))
+    values_tensor = record(values, dim_node, (input,), indices, dim, keepdim)
+    return ReturnTypes(name, values_tensor, Tensor._wrap(indices))
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+    return _extreme("max", np.max, np.argmax, MaxBackward1, MaxBackward0, input, dim, keepdim)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+    return _extreme("min", np.min, np.argmin, MinBackward1, MinBackward0, input, dim, keepdim)
+
+
+def _check_softmax_input(input: Tensor, name: str) -> None:
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"{name}_lastdim_kernel_impl" not implemented for \'{input.dtype.legacy_name}\'')
+
+
+class SoftmaxBackward0(Node):
+    """softmax(dim): d = s * (grad - sum(grad * s)) along dim."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, inputs, dim, result):
+        Node.__init__(self, inputs)
+        self.dim = dim
+        self.saved = (result,)
+
+    def backward(self, grad):
+        (result,) = self.saved
+        weighted = grad * result
+        return (weighted - result * weighted.sum(axis=self.dim, keepdims=True),)
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    _check_softmax_input(input, "softmax")
+    dim = normalize_dim(dim, input._data.ndim)
+    data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)
+    shifted = np.exp(data - data.max(axis=dim, keepdims=True))
+    result = shifted / shifted.sum(axis=dim, keepdims=True)
+    return record(result, SoftmaxBackward0, (input,), dim, result)
+
+
+class LogSoftmaxBackward0(Node):
+    """log_softmax(dim): d = grad - softmax * sum(grad) along dim."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, inputs, dim, result):
+        Node.__init__(self, inputs)
+        self.dim = dim
+        self.saved = (result,)
+
+    def backward(self, grad):
+        (result,) = self.saved
+        return (grad - np.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    _check_softmax_input(input, "log_softmax")
+    dim = normalize_dim(dim, input._data.ndim)
+    data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)
+    shifted = data - data.max(axis=dim, keepdims=True)
+    result = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return record(result, LogSoftmaxBackward0, (input,), dim, result)

@@ -1,0 +1,449 @@
+"""Ops that move values without changing them: views, transposes, indexing, cat, stack.
+
+>>> import engine as torch
+>>> A = torch.ones(2, 3, requires_grad=True)
+>>> A.t().grad_fn.name(), A[0, 1].grad_fn.name(), A.reshape(6).grad_fn.name()
+('TBackward0', 'SelectBackward0', 'ViewBackward0')
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from engine.autograd import Node
+from engine.ops.common import check_tensor, record
+from engine.tensor import Size, Tensor
+
+__all__ = ["view", "reshape", "flatten", "transpose", "t", "permute", "numpy_T", "unsqueeze",
+           "squeeze", "cat", "stack", "clone", "getitem", "normalize_dim"]
+
+T_DEPRECATION_WARNING = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+    "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+    "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+    "tensor. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+    "TensorShape.cpp:4314.)"
+)
+T_ZERO_DIM_WARNING = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases. "
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4321.)"
+)
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in ``[-ndim, ndim)`` as a non-negative index, or torch's IndexError."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
+                         f"but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+def _shape_args(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"shape must be a sequence of ints, not {type(n).__name__}")
+    return tuple(int(n) for n in shape)
+
+
+def _resolve_shape(shape: tuple, numel: int) -> tuple:
+    """Fill in a single -1 as torch does, or raise torch's 'is invalid for input' error."""
+    invalid = RuntimeError(f"shape '[{', '.join(str(n) for n in shape)}]' is invalid for input "
+                           f"of size {numel}")
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if any(n < -1 for n in shape):
+        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    if unknown:
+        if known == 0 or numel % known:
+            raise invalid
+        shape = shape[:unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+    elif known != numel:
+        raise invalid
+    return shape
+
+
+class _Reshapes(Node):
+    """Base of nodes whose gradient is reshaped back to the input's shape."""
+
+    __slots__ = ("input_shape",)
+
+    def __init__(self, inputs, *_):
+        Node.__init__(self, inputs)
+        self.input_shape = inputs[0]._data.shape
+
+    def backward(self, grad):
+        return (grad.reshape(self.input_shape),)
+
+
+class ViewBackward0(_Reshapes):
+    """view/reshape/flatten without a copy."""
+
+    __slots__ = ()
+
+
+class UnsafeViewBackward0(_Reshapes):
+    """reshape of a copy (the input was not viewable)."""
+
+    __slots__ = ()
+
+
+class SqueezeBackward0(_Reshapes):
+    """squeeze() of every size-1 dim."""
+
+    __slots__ = ()
+
+
+class SqueezeBackward1(_Reshapes):
+    """squeeze(dim)."""
+
+    __slots__ = ()
+
+
+class SqueezeBackward4(_Reshapes):
+    """squeeze(dims), as matmul of a vector and a matrix uses it."""
+
+    __slots__ = ()
+
+
+class UnsqueezeBackward0(_Reshapes):
+    """unsqueeze(dim)."""
+
+    __slots__ = ()
+
+
+class CloneBackward0(Node):
+    """clone(): the gradient passes through."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class AliasBackward0(CloneBackward0):
+    """x[...]: the gradient passes through."""
+
+    __slots__ = ()
+
+
+def _view_without_copy(data: np.ndarray, shape: tuple):
+    try:
+        return np.reshape(data, shape, copy=False)
+    except ValueError:
+        return None
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    shape = _resolve_shape(_shape_args(shape), input._data.size)
+    result = _view_without_copy(input._data, shape)
+    if result is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.")
+    return record(result, ViewBackward0, (input,))
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    shape = _resolve_shape(_shape_args(shape), input._data.size)
+    result = _view_without_copy(input._data, shape)
+    if result is not None:
+        return record(result, ViewBackward0, (input,))
+    copy = clone(input)
+    return record(copy._data.reshape(shape), UnsafeViewBackward0, (copy,))
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input._data.ndim == 0:
+        return reshape(input, 1)
+    start = normalize_dim(start_dim, input._data.ndim)
+    end = normalize_dim(end_dim, input._data.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    shape = input._data.shape
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def clone(input: Tensor) -> Tensor:
+    return record(input._data.copy(), CloneBackward0, (input,))
+
+
+class TransposeBackward0(Node):
+    """transpose(dim0, dim1): the gradient transposed back."""
+
+    __slots__ = ("dims",)
+
+    def __init__(self, inputs, dim0, dim1):
+        Node.__init__(self, inputs)
+        self.dims = (dim0, dim1)
+
+    def backward(self, grad):
+        return (np.swapaxes(grad, *self.dims),)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    ndim = input._data.ndim
+    dim0, dim1 = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
+    data = np.swapaxes(input._data, dim0, dim1) if ndim else input._data
+    return record(data, TransposeBackward0, (input,), dim0, dim1)
+
+
+class TBackward0(Node):
+    """t(): the gradient transposed back."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad.T,)
+
+
+def t(input: Tensor) -> Tensor:
+    if input._data.ndim > 2:
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return record(input._data.T, TBackward0, (input,))
+
+
+class PermuteBackward0(Node):
+    """permute(dims): the gradient permuted back."""
+
+    __slots__ = ("dims",)
+
+    def __init__(self, inputs, dims):
+        Node.__init__(self, inputs)
+        self.dims = dims
+
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort(self.dims)),)
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    dims = _shape_args(dims)
+    ndim = input._data.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {ndim} is not "
+            f"equal to len(dims) = {len(dims)}")
+    dims = tuple(normalize_dim(d, ndim) for d in dims)
+    if len(set(dims)) != ndim:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return record(np.transpose(input._data, dims), PermuteBackward0, (input,), dims)
+
+
+def numpy_T(input: Tensor) -> Tensor:  # noqa: N802 - the property is spelled T
+    """The ``.T`` property: all dims reversed (torch's PermuteBackward0)."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        warnings.warn(T_ZERO_DIM_WARNING, UserWarning, stacklevel=3)
+        return input
+    if ndim != 2:
+        warnings.warn(T_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+    return permute(input, *reversed(range(ndim)))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    dim = normalize_dim(dim, input._data.ndim + 1)
+    return record(np.expand_dims(input._data, dim), UnsqueezeBackward0, (input,))
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    data = input._data
+    if dim is None:
+        return record(data.reshape([n for n in data.shape if n != 1]), SqueezeBackward0,
+                      (input,))
+    if isinstance(dim, (tuple, list)):
+        dims = {normalize_dim(d, data.ndim) for d in dim}
+        node = SqueezeBackward4
+    else:
+        dims = {normalize_dim(dim, data.ndim)}
+        node = SqueezeBackward1
+    shape = [n for i, n in enumerate(data.shape) if not (i in dims and n == 1)]
+    return record(data.reshape(shape), node, (input,))
+
+
+class SelectBackward0(Node):
+    """x[index] along one dim: the gradient lands at that index, zeros elsewhere."""
+
+    __slots__ = ("input_shape", "dim", "index")
+
+    def __init__(self, inputs, dim, index):
+        Node.__init__(self, inputs)
+        self.input_shape, self.dim, self.index = inputs[0]._data.shape, dim, index
+
+    def backward(self, grad):
+        full = np.zeros(self.input_shape, dtype=grad.dtype)
+        full[(slice(None),) * self.dim + (self.index,)] = grad
+        return (full,)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    size = input._data.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+    index %= size
+    data = input._data[(slice(None),) * dim + (index,)]
+    return record(np.asarray(data), SelectBackward0, (input,), dim, index)
+
+
+class SliceBackward0(Node):
+    """x[start:end:step] along one dim: the gradient lands in that slice, zeros elsewhere."""
+
+    __slots__ = ("input_shape", "dim", "slice")
+
+    def __init__(self, inputs, dim, index):
+        Node.__init__(self, inputs)
+        self.input_shape, self.dim, self.slice = inputs[0]._data.shape, dim, index
+
+    def backward(self, grad):
+        full = np.zeros(self.input_shape, dtype=grad.dtype)
+        full[(slice(None),) * self.dim + (self.slice,)] = grad
+        return (full,)
+
+
+def _slice_along(input: Tensor, dim: int, index: slice, always: bool) -> Tensor:
+    if index.step is not None and index.step <= 0:
+        raise ValueError("step must be greater than zero")
+    bounds = index.indices(input._data.shape[dim])
+    if not always and bounds == (0, input._data.shape[dim], 1):
+        return input
+    index = slice(*bounds)
+    data = input._data[(slice(None),) * dim + (index,)]
+    return record(data, SliceBackward0, (input,), dim, index)
+
+
+def getitem(input: Tensor, key) -> Tensor:
+    """Indexing with ints, slices, ``None`` and ``...`` (and tuples of them), as torch does."""
+    if key is Ellipsis:
+        return record(input._data[...], AliasBackward0, (input,))
+    if isinstance(key, slice):
+        _check_index_count(input, 1)
+        return _slice_along(input, 0, key, always=True)
+    items = key if isinstance(key, tuple) else (key,)
+    for item in items:
+        if not (item is None or item is Ellipsis or isinstance(item, slice)
+                or (isinstance(item, (int, np.integer)) and not isinstance(item, bool))
+                or (isinstance(item, Tensor) and item.dim() == 0
+                    and not item.dtype.is_floating_point and item.dtype.name != "bool")):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             "byte Variables are valid indices (got "
+                             f"{type(item).__name__})")
+    items = tuple(int(i) if isinstance(i, Tensor) else i for i in items)
+    consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
+    _check_index_count(input, consumed)
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = items[:at] + (slice(None),) * (input._data.ndim - consumed) + items[at + 1:]
+    result, dim = input, 0
+    for item in items:
+        if item is None:
+            result = unsqueeze(result, dim)
+            dim += 1
+        elif isinstance(item, slice):
+            result = _slice_along(result, dim, item, always=False)
+            dim += 1
+        else:
+            result = select(result, dim, int(item))
+    return result
+
+
+def _check_index_count(input: Tensor, count: int) -> None:
+    if count > input._data.ndim:
+        if input._data.ndim == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
+
+
+class CatBackward0(Node):
+    """cat(tensors, dim): each input gets its slice of the gradient."""
+
+    __slots__ = ("dim", "bounds")
+
+    def __init__(self, inputs, dim, bounds):
+        Node.__init__(self, inputs)
+        self.dim, self.bounds = dim, bounds
+
+    def backward(self, grad):
+        return tuple(grad[(slice(None),) * self.dim + (slice(start, stop),)]
+                     if self.needs_input_grad(i) else None
+                     for i, (start, stop) in enumerate(self.bounds))
+
+
+def _tensor_sequence(tensors, function: str) -> tuple:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{function}(): argument 'tensors' (position 1) must be tuple of "
+                        f"Tensors, not {type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{function}(): expected a non-empty list of Tensors")
+    for item in tensors:
+        check_tensor(item, function, "tensors")
+    return tuple(tensors)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    from engine.dtypes import result_type
+
+    tensors = _tensor_sequence(tensors, "cat")
+    first = tensors[0]._data
+    dim = normalize_dim(dim, first.ndim)
+    for number, tensor in enumerate(tensors[1:], start=1):
+        data = tensor._data
+        if data.ndim != first.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {first.ndim} and {data.ndim}")
+        for d in range(first.ndim):
+            if d != dim and data.shape[d] != first.shape[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{first.shape[d]} but got size {data.shape[d]} for tensor number {number} "
+                    f"in the list.")
+    target = result_type(*tensors).numpy
+    data = np.concatenate([t._data for t in tensors], axis=dim).astype(target, copy=False)
+    ends = np.cumsum([t._data.shape[dim] for t in tensors]).tolist()
+    bounds = tuple(zip([0] + ends[:-1], ends))
+    return record(data, CatBackward0, tensors, dim, bounds)
+
+
+class StackBackward0(Node):
+    """stack(tensors, dim): each input gets its index of the gradient."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, inputs, dim):
+        Node.__init__(self, inputs)
+        self.dim = dim
+
+    def backward(self, grad):
+        return tuple(np.take(grad, i, axis=self.dim) if self.needs_input_grad(i) else None
+                     for i in range(len(self.next_functions)))
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    from engine.dtypes import result_type
+
+    tensors = _tensor_sequence(tensors, "stack")
+    first = tensors[0]._data
+    dim = normalize_dim(dim, first.ndim + 1)
+    for number, tensor in enumerate(tensors[1:], start=1):
+        if tensor._data.shape != first.shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {_bracket(first.shape)} at "
+                f"entry 0 and {_bracket(tensor._data.shape)} at entry {number}")
+    target = result_type(*tensors).numpy
+    data = np.stack([t._data for t in tensors], axis=dim).astype(target, copy=False)
+    return record(data, StackBackward0, tensors, dim)
+
+
+def _bracket(shape) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"

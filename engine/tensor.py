@@ -1,0 +1,322 @@
+"""The ``Tensor`` class: a numpy array plus autograd state, behaving like torch.Tensor.
+
+Operations live in ``engine.ops``; this module holds the state (``.grad``,
+``.requires_grad``, ``.grad_fn``, hooks) and the Python protocol methods.
+
+>>> import engine as torch
+>>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import numpy as np
+
+from engine import dtypes
+from engine.autograd import AccumulateGrad, BackwardPass, RemovableHandle
+from engine.grad_mode import is_grad_enabled
+
+__all__ = ["Tensor", "Size"]
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
+    "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
+)
+LEAF_IN_PLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class Size(tuple):
+    """A shape, printed as ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return "torch.Size([" + ", ".join(str(n) for n in self) + "])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("_data", "dtype", "_requires_grad", "grad_fn", "_grad", "_hooks",
+                 "_retains_grad", "_accumulator_ref", "__weakref__")
+
+    __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with engine.tensor(...) or a factory such as engine.ones")
+
+    @classmethod
+    def _wrap(cls, data, requires_grad: bool = False, grad_fn=None) -> Tensor:
+        """A tensor around a numpy array of one of the four dtypes (no copy)."""
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        tensor = object.__new__(cls)
+        tensor._data = data
+        tensor.dtype = dtypes.from_numpy_dtype(data.dtype)
+        tensor._requires_grad = requires_grad
+        tensor.grad_fn = grad_fn
+        tensor._grad = None
+        tensor._hooks = None
+        tensor._retains_grad = False
+        tensor._accumulator_ref = None
+        return tensor
+
+    # ----- autograd state -------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            message = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                message += (" If you want to use a computed variable in a subgraph that doesn't "
+                            "require differentiation use var_no_grad = var.detach().")
+            raise RuntimeError(message)
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{_shape_text(value.shape)}' to a "
+                    f"tensor of size '{_shape_text(self.shape)}'. Please ensure that the "
+                    f"gradient and the tensor are the same size")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        owner = weakref.ref(self)
+
+        def keep_grad(grad: Tensor) -> None:
+            tensor = owner()
+            if tensor is not None:
+                tensor._store_grad(grad._data)
+
+        keep_grad.retains_grad = True
+        self.grad_fn.register_prehook(keep_grad)
+        self._retains_grad = True
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_prehook(hook)
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Run the recorded backward pass to the end (see ``engine.BackwardPass``)."""
+        if create_graph:
+            raise NotImplementedError("create_graph=True is outside the engine's subset")
+        BackwardPass(self, gradient, retain_graph).run()
+
+    def _grad_accumulator(self) -> AccumulateGrad:
+        """The leaf's AccumulateGrad node, shared by every graph alive at once (as in torch)."""
+        node = self._accumulator_ref() if self._accumulator_ref is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accumulator_ref = weakref.ref(node)
+        return node
+
+    def _accumulate_grad(self, grad: np.ndarray) -> None:
+        self._store_grad(grad)
+
+    def _store_grad(self, grad: np.ndarray) -> None:
+        """Add into ``.grad`` in place; the first gradient is copied into a new buffer."""
+        if self._grad is None:
+            self._grad = Tensor._wrap(np.array(grad, dtype=self._data.dtype, copy=True))
+        else:
+            buffer = self._grad._data
+            np.add(buffer, grad, out=buffer, casting="unsafe")
+
+    # ----- data access ----------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+        self.dtype = value.dtype
+
+    def detach(self) -> Tensor:
+        return Tensor._wrap(self._data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        from engine.ops.shapes import normalize_dim
+        return self._data.shape[normalize_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    # ----- in place -------------------------------------------------------
+    def _check_in_place(self) -> None:
+        if self.grad_fn is None and self._requires_grad and is_grad_enabled():
+            raise RuntimeError(LEAF_IN_PLACE_MESSAGE)
+
+    def _assign_in_place(self, result: Tensor) -> Tensor:
+        """Make ``self`` hold ``result``: its values, and its history when one was recorded."""
+        if result.grad_fn is not None:
+            # A recorded in-place op: earlier nodes may have saved the old array, so the
+            # new values go into a new array (torch would bump a version counter instead).
+            self._data = result._data.astype(self._data.dtype, copy=False)
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        else:
+            np.copyto(self._data, result._data, casting="unsafe")
+        return self
+
+    def zero_(self) -> Tensor:
+        self._check_in_place()
+        self._data[...] = 0
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_in_place()
+        self._data[...] = value
+        return self
+
+    # ----- Python protocols -------------------------------------------------
+    def __repr__(self) -> str:
+        from engine.printing import format_tensor
+
+        grad_fn_name = self.grad_fn.name() if self.grad_fn is not None else None
+        return format_tensor(self._data, self.dtype.name, requires_grad=self._requires_grad,
+                             grad_fn_name=grad_fn_name)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[index] for index in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def _scalar(self, convert):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return convert(self._data.reshape(()).item())
+
+    def __float__(self) -> float:
+        return self._scalar(float)
+
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+
+def _shape_text(shape) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
