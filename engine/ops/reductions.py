@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from engine import dtypes
@@ -83,7 +85,7 @@ class MeanBackward0(Node):
         self.input_shape = inputs[0]._data.shape
 
     def backward(self, grad):
-        count = max(int(np.prod(self.input_shape, dtype=np.int64)), 1)
+        count = builtins.max(int(np.prod(self.input_shape, dtype=np.int64)), 1)
         return (np.broadcast_to(grad / count, self.input_shape),)
 
 
@@ -98,7 +100,7 @@ class MeanBackward1(Node):
 
     def backward(self, grad):
         count = int(np.prod([self.input_shape[d] for d in self.dims], dtype=np.int64))
-        return (_expand_back(grad / max(count, 1), self.input_shape, self.dims, self.keepdim),)
+        return (_expand_back(grad / builtins.max(count, 1), self.input_shape, self.dims, self.keepdim),)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
