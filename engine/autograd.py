@@ -21,11 +21,11 @@ import heapq
 import itertools
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from engine.grad_mode import no_grad
+from engine.grad_mode import _state as _grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "record_passes"]
 
@@ -53,10 +53,17 @@ class Node:
 
     def __init__(self, inputs=()):
         self.sequence_nr = next(_sequence)
-        self.next_functions = tuple(_edge_to(operand) for operand in inputs)
-        self._input_meta = tuple(
-            (operand._data.shape, operand._data.dtype) if edge[0] is not None else None
-            for operand, edge in zip(inputs, self.next_functions))
+        edges = []
+        meta = []
+        for operand in inputs:
+            if getattr(operand, "_requires_grad", False):
+                edges.append((operand.grad_fn or operand._grad_accumulator(), 0))
+                meta.append((operand._data.shape, operand._data.dtype))
+            else:
+                edges.append((None, 0))
+                meta.append(None)
+        self.next_functions = tuple(edges)
+        self._input_meta = tuple(meta)
         self._saved = ()
         self._freed = False
         self._pre_hooks = None
@@ -80,7 +87,10 @@ class Node:
 
     @property
     def saves_tensors(self) -> bool:
-        return any(isinstance(value, np.ndarray) for value in self._saved)
+        for value in self._saved:
+            if value is not None:
+                return True
+        return False
 
     @property
     def is_freed(self) -> bool:
@@ -140,25 +150,14 @@ class RemovableHandle:
             hooks.pop(self.id, None)
 
 
-def _edge_to(operand) -> tuple:
-    """The ``(node, input_nr)`` edge a new node keeps towards one of its inputs."""
-    if not getattr(operand, "requires_grad", False):
-        return (None, 0)
-    if operand.grad_fn is not None:
-        return (operand.grad_fn, 0)
-    return (operand._grad_accumulator(), 0)
-
-
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     """One gradient arriving at a node along one edge (before they are summed)."""
 
     source: Node | None
     grad: np.ndarray
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One node run by a backward pass, with every number a learner wants to see.
 
     ``grad_in`` is the summed gradient that reached ``node`` (``contributions``
@@ -166,6 +165,7 @@ class Step:
     ``node.next_functions[i]`` (``None`` for an edge that needs none). For an
     AccumulateGrad step, ``grad_before``/``grad_after`` are copies of the leaf's
     ``.grad`` before and after (``grad_before`` is ``None`` on the first pass).
+    Immutable: a tuple, so that recording a step costs little.
     """
 
     index: int
@@ -211,7 +211,7 @@ class record_passes:  # noqa: N801 - used like a context manager function
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
-    copy = np.array(array, copy=True)
+    copy = array.copy()
     copy.flags.writeable = False
     return copy
 
@@ -249,19 +249,29 @@ class BackwardPass:
 
     def run(self) -> BackwardPass:
         """Run to the end; raise the error that stopped the pass, as torch would."""
-        for _ in self:
-            pass
+        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
+        try:
+            while self._ready and self.error is None:
+                self._advance()
+        finally:
+            _grad_mode["enabled"] = previous_mode
         return self
 
     def step(self) -> Step:
         """Run the next ready node and return what it did."""
         if self.done:
             raise StopIteration("the backward pass has finished")
+        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
+        try:
+            return self._advance()
+        finally:
+            _grad_mode["enabled"] = previous_mode
+
+    def _advance(self) -> Step:
         node = heapq.heappop(self._ready)[2]
         contributions = self._pending.pop(node)
         try:
-            with no_grad():
-                step = self._run_node(node, contributions)
+            step = self._run_node(node, contributions)
         except Exception as error:
             self.error = error
             raise
@@ -272,9 +282,10 @@ class BackwardPass:
         heapq.heappush(self._ready, (-node.sequence_nr, next(self._tiebreak), node))
 
     def _run_node(self, node: Node, contributions: list) -> Step:
-        grad = contributions[0].grad
-        for contribution in contributions[1:]:
-            grad = grad + contribution.grad
+        grad = contributions[0][1]
+        if len(contributions) > 1:
+            for contribution in contributions[1:]:
+                grad = grad + contribution[1]
         if node._pre_hooks:
             hooks = sorted(node._pre_hooks.values(), key=_retains_grad_last)
             grad = _apply_hooks(hooks, grad)
@@ -285,7 +296,8 @@ class BackwardPass:
         if not self.retain_graph and node.saves_tensors:
             node.release_saved()
             freed = True
-        grads_out = tuple(self._send(node, index, out) for index, out in enumerate(grads_out))
+        send = self._send
+        grads_out = tuple([send(node, index, out) for index, out in enumerate(grads_out)])
         return Step(len(self.steps), node, grad, tuple(contributions), grads_out, freed=freed)
 
     def _send(self, node: Node, index: int, grad):
@@ -337,7 +349,7 @@ def _root_of(output, gradient):
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        root_grad = np.ones_like(output._data)
+        root_grad = np.ones(output._data.shape, dtype=output._data.dtype)
     else:
         root_grad = np.asarray(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
         if root_grad.shape != output._data.shape:

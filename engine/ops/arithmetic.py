@@ -18,9 +18,9 @@ from engine.tensor import Tensor
 __all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow", "reciprocal"]
 
 
-def _as_saved(value):
+def _as_saved(value, dtype: np.dtype):
     """A value a node keeps for backward; Python numbers become 0-d arrays, as torch wraps them."""
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
 
 
 def _shape(value) -> tuple:
@@ -110,12 +110,12 @@ class MulBackward0(Node):
 
     __slots__ = ("shapes",)
 
-    def __init__(self, inputs, _=None):
+    def __init__(self, inputs, dtype):
         Node.__init__(self, inputs)
         a, b = inputs
         self.shapes = (_shape(a), _shape(b))
-        self.saved = (_as_saved(a) if self.needs_input_grad(1) else None,
-                      _as_saved(b) if self.needs_input_grad(0) else None)
+        self.saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
+                      _as_saved(b, dtype) if self.needs_input_grad(0) else None)
 
     def backward(self, grad):
         a, b = self.saved
@@ -125,8 +125,8 @@ class MulBackward0(Node):
 
 def mul(input, other) -> Tensor:
     _check_shapes(input, other)
-    a, b, _ = promoted_arrays(input, other)
-    return record(a * b, MulBackward0, (input, other))
+    a, b, result_dtype = promoted_arrays(input, other)
+    return record(a * b, MulBackward0, (input, other), result_dtype.numpy)
 
 
 class DivBackward0(Node):
@@ -134,11 +134,12 @@ class DivBackward0(Node):
 
     __slots__ = ("shapes",)
 
-    def __init__(self, inputs, _=None):
+    def __init__(self, inputs, dtype):
         Node.__init__(self, inputs)
         a, b = inputs
         self.shapes = (_shape(a), _shape(b))
-        self.saved = (_as_saved(a) if self.needs_input_grad(1) else None, _as_saved(b))
+        self.saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
+                      _as_saved(b, dtype))
 
     def backward(self, grad):
         a, b = self.saved
@@ -159,7 +160,7 @@ def div(input, other) -> Tensor:
         a = np.asarray(a, dtype=result_dtype.numpy)
     with np.errstate(divide="ignore", invalid="ignore"):
         return record(np.true_divide(a, b, dtype=result_dtype.numpy), DivBackward0,
-                      (input, other))
+                      (input, other), result_dtype.numpy)
 
 
 class ReciprocalBackward0(Node):

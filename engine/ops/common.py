@@ -75,9 +75,25 @@ def promoted_arrays(a, b, result_dtype: dtypes.dtype | None = None):
     Python numbers stay Python numbers (numpy treats them as weak, like torch).
     """
     if result_dtype is None:
+        fast = _same_dtype_fast_path(a, b)
+        if fast is not None:
+            return fast
         result_dtype = dtypes.result_type(a, b)
     target = result_dtype.numpy
     return _as_array(a, target), _as_array(b, target), result_dtype
+
+
+def _same_dtype_fast_path(a, b):
+    """The common cases (float tensor with a Python number, two tensors of one dtype), quickly."""
+    if type(a) is Tensor:
+        if type(b) is Tensor:
+            if a.dtype is b.dtype:
+                return a._data, b._data, a.dtype
+        elif type(b) in (float, int) and a.dtype.is_floating_point:
+            return a._data, b, a.dtype
+    elif type(b) is Tensor and type(a) in (float, int) and b.dtype.is_floating_point:
+        return a, b._data, b.dtype
+    return None
 
 
 def _as_array(value, target: np.dtype):

@@ -44,7 +44,7 @@ class SumBackward0(Node):
         self.input_shape = inputs[0]._data.shape
 
     def backward(self, grad):
-        return (np.broadcast_to(grad, self.input_shape),)
+        return (np.full(self.input_shape, grad, dtype=grad.dtype),)
 
 
 class SumBackward1(Node):
@@ -100,7 +100,8 @@ class MeanBackward1(Node):
 
     def backward(self, grad):
         count = int(np.prod([self.input_shape[d] for d in self.dims], dtype=np.int64))
-        return (_expand_back(grad / builtins.max(count, 1), self.input_shape, self.dims, self.keepdim),)
+        grad = grad / builtins.max(count, 1)
+        return (_expand_back(grad, self.input_shape, self.dims, self.keepdim),)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
