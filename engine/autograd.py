@@ -305,6 +305,8 @@ class BackwardPass:
         if target is None:
             return None
         if grad is not None:
+            if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d results
+                grad = np.asarray(grad)
             shape, dtype = node._input_meta[index]
             if grad.dtype != dtype or grad.shape != shape:
                 grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
