@@ -165,6 +165,8 @@ class Step(NamedTuple):
     ``node.next_functions[i]`` (``None`` for an edge that needs none). For an
     AccumulateGrad step, ``grad_before``/``grad_after`` are copies of the leaf's
     ``.grad`` before and after (``grad_before`` is ``None`` on the first pass).
+    ``saved`` is what the node had saved for this step (``freed`` says whether it
+    released it afterwards), so the chain rule can be written out with numbers.
     Immutable: a tuple, so that recording a step costs little.
     """
 
@@ -177,6 +179,7 @@ class Step(NamedTuple):
     grad_before: np.ndarray | None = None
     grad_after: np.ndarray | None = None
     freed: bool = False
+    saved: tuple = ()
 
     @property
     def name(self) -> str:
@@ -291,6 +294,7 @@ class BackwardPass:
             grad = _apply_hooks(hooks, grad)
         if isinstance(node, AccumulateGrad):
             return self._accumulate(node, grad, tuple(contributions))
+        saved = node._saved
         grads_out = node.backward(grad)
         freed = False
         if not self.retain_graph and node.saves_tensors:
@@ -298,7 +302,8 @@ class BackwardPass:
             freed = True
         send = self._send
         grads_out = tuple([send(node, index, out) for index, out in enumerate(grads_out)])
-        return Step(len(self.steps), node, grad, tuple(contributions), grads_out, freed=freed)
+        return Step(len(self.steps), node, grad, tuple(contributions), grads_out, freed=freed,
+                    saved=saved)
 
     def _send(self, node: Node, index: int, grad):
         target = node.next_functions[index][0]
