@@ -43,7 +43,8 @@ _sequence = itertools.count()
 class Node:
     """A function of the backward graph, named as torch names it (``MulBackward0``).
 
-    Subclasses set ``self.saved`` (a tuple of what their ``backward`` needs) and
+    Subclasses set ``self._saved`` (a tuple of what their ``backward`` needs, read
+    back through ``self.saved``, which raises once freed) and
     implement ``backward(grad) -> tuple`` with one gradient per input edge
     (``None`` where that input needs no gradient).
     """
@@ -80,10 +81,6 @@ class Node:
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         return self._saved
-
-    @saved.setter
-    def saved(self, values: tuple) -> None:
-        self._saved = values
 
     @property
     def saves_tensors(self) -> bool:
@@ -190,6 +187,8 @@ class Step(NamedTuple):
         return self.leaf is not None
 
 
+_new_tuple = tuple.__new__  # builds a Step or Contribution without NamedTuple's slower __new__
+
 _pass_listeners: list = []
 
 
@@ -292,38 +291,42 @@ class BackwardPass:
         if node._pre_hooks:
             hooks = sorted(node._pre_hooks.values(), key=_retains_grad_last)
             grad = _apply_hooks(hooks, grad)
-        if isinstance(node, AccumulateGrad):
+        if type(node) is AccumulateGrad:
             return self._accumulate(node, grad, tuple(contributions))
         saved = node._saved
         grads_out = node.backward(grad)
         freed = False
-        if not self.retain_graph and node.saves_tensors:
+        if saved and not self.retain_graph and node.saves_tensors:
             node.release_saved()
             freed = True
-        send = self._send
-        grads_out = tuple([send(node, index, out) for index, out in enumerate(grads_out)])
-        return Step(len(self.steps), node, grad, tuple(contributions), grads_out, freed=freed,
-                    saved=saved)
+        return _new_tuple(Step, (len(self.steps), node, grad, tuple(contributions),
+                                 self._send_all(node, grads_out), None, None, None, freed, saved))
 
-    def _send(self, node: Node, index: int, grad):
-        target = node.next_functions[index][0]
-        if target is None:
-            return None
-        if grad is not None:
-            if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d results
-                grad = np.asarray(grad)
-            shape, dtype = node._input_meta[index]
-            if grad.dtype != dtype or grad.shape != shape:
-                grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
-            pending = self._pending.get(target)
-            if pending is None:
-                pending = self._pending[target] = []
-            pending.append(Contribution(node, grad))
-        remaining = self._dependencies[target] - 1
-        self._dependencies[target] = remaining
-        if remaining == 0 and target in self._pending:
-            self._push_ready(target)
-        return grad
+    def _send_all(self, node: Node, grads_out: tuple) -> tuple:
+        """Queue each outgoing gradient for its next node; return them as sent."""
+        sent = []
+        pending, dependencies = self._pending, self._dependencies
+        for (target, _), grad, meta in zip(node.next_functions, grads_out, node._input_meta):
+            if target is None:
+                sent.append(None)
+                continue
+            if grad is not None:
+                if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d results
+                    grad = np.asarray(grad)
+                shape, dtype = meta
+                if grad.dtype != dtype or grad.shape != shape:
+                    grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
+                contribution = _new_tuple(Contribution, (node, grad))
+                if target in pending:
+                    pending[target].append(contribution)
+                else:
+                    pending[target] = [contribution]
+            sent.append(grad)
+            remaining = dependencies[target] - 1
+            dependencies[target] = remaining
+            if remaining == 0 and target in pending:
+                heapq.heappush(self._ready, (-target.sequence_nr, next(self._tiebreak), target))
+        return tuple(sent)
 
     def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, contributions: tuple) -> Step:
         leaf = node.variable
@@ -332,8 +335,8 @@ class BackwardPass:
         before = None if buffer is None else _frozen(buffer._data)
         leaf._accumulate_grad(grad)
         after = _frozen(leaf._grad._data)
-        return Step(len(self.steps), node, grad, contributions, (), leaf=leaf,
-                    grad_before=before, grad_after=after)
+        return _new_tuple(Step, (len(self.steps), node, grad, contributions, (), leaf, before,
+                                 after, False, ()))
 
 
 def _retains_grad_last(hook) -> bool:
@@ -351,12 +354,12 @@ def _apply_hooks(hooks, grad: np.ndarray) -> np.ndarray:
 
 
 def _root_of(output, gradient):
-    if not output.requires_grad:
+    if not output._requires_grad:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        root_grad = np.ones(output._data.shape, dtype=output._data.dtype)
+        root_grad = _ones_like(output._data)
     else:
         root_grad = np.asarray(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
         if root_grad.shape != output._data.shape:
@@ -365,6 +368,20 @@ def _root_of(output, gradient):
                 f"output[0] has a shape of {_size(output._data.shape)}.")
     root = output.grad_fn if output.grad_fn is not None else output._grad_accumulator()
     return root, root_grad
+
+
+_SCALAR_ONES: dict = {}
+
+
+def _ones_like(data: np.ndarray) -> np.ndarray:
+    """The implicit root gradient; one shared read-only array per dtype for 0-d outputs."""
+    if data.ndim:
+        return np.ones(data.shape, dtype=data.dtype)
+    ones = _SCALAR_ONES.get(data.dtype)
+    if ones is None:
+        ones = _SCALAR_ONES[data.dtype] = np.ones((), dtype=data.dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 def _size(shape) -> str:

@@ -15,8 +15,11 @@ from engine.tensor import Tensor
 __all__ = ["attach_methods"]
 
 
+_PLAIN_OPERANDS = frozenset((Tensor, float, int, bool))
+
+
 def _operand(value) -> bool:
-    return isinstance(value, (Tensor, numbers.Number))
+    return type(value) in _PLAIN_OPERANDS or isinstance(value, (Tensor, numbers.Number))
 
 
 def _binary(function):

@@ -34,6 +34,9 @@ NON_LEAF_GRAD_WARNING = (
 LEAF_IN_PLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_DTYPES = {d.numpy: d for d in (dtypes.float32, dtypes.float64, dtypes.int64, dtypes.bool_)}
+
+
 class Size(tuple):
     """A shape, printed as ``torch.Size([2, 3])``."""
 
@@ -49,8 +52,13 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "dtype", "_requires_grad", "grad_fn", "_grad", "_hooks",
-                 "_retains_grad", "_accumulator_ref", "__weakref__")
+    # Class-level defaults: a new tensor sets only its data and dtype (the hot path).
+    _requires_grad = False
+    grad_fn = None
+    _grad = None
+    _hooks = None
+    _retains_grad = False
+    _accumulator_ref = None
 
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
 
@@ -64,13 +72,11 @@ class Tensor:
             data = np.asarray(data)
         tensor = object.__new__(cls)
         tensor._data = data
-        tensor.dtype = dtypes.from_numpy_dtype(data.dtype)
-        tensor._requires_grad = requires_grad
-        tensor.grad_fn = grad_fn
-        tensor._grad = None
-        tensor._hooks = None
-        tensor._retains_grad = False
-        tensor._accumulator_ref = None
+        tensor.dtype = _DTYPES.get(data.dtype) or dtypes.from_numpy_dtype(data.dtype)
+        if requires_grad:
+            tensor._requires_grad = True
+        if grad_fn is not None:
+            tensor.grad_fn = grad_fn
         return tensor
 
     # ----- autograd state -------------------------------------------------

@@ -114,13 +114,13 @@ class MulBackward0(Node):
         Node.__init__(self, inputs)
         a, b = inputs
         self.shapes = (_shape(a), _shape(b))
-        self.saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
+        self._saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
                       _as_saved(b, dtype) if self.needs_input_grad(0) else None)
 
     def backward(self, grad):
         a, b = self.saved
-        return (sum_to_shape(grad * b, self.shapes[0]) if self.needs_input_grad(0) else None,
-                sum_to_shape(grad * a, self.shapes[1]) if self.needs_input_grad(1) else None)
+        return (None if b is None else sum_to_shape(grad * b, self.shapes[0]),
+                None if a is None else sum_to_shape(grad * a, self.shapes[1]))
 
 
 def mul(input, other) -> Tensor:
@@ -138,7 +138,7 @@ class DivBackward0(Node):
         Node.__init__(self, inputs)
         a, b = inputs
         self.shapes = (_shape(a), _shape(b))
-        self.saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
+        self._saved = (_as_saved(a, dtype) if self.needs_input_grad(1) else None,
                       _as_saved(b, dtype))
 
     def backward(self, grad):
@@ -170,7 +170,7 @@ class ReciprocalBackward0(Node):
 
     def __init__(self, inputs, result):
         Node.__init__(self, inputs)
-        self.saved = (result,)
+        self._saved = (result,)
 
     def backward(self, grad):
         (result,) = self.saved
@@ -214,7 +214,7 @@ class PowBackward0(Node):
     def __init__(self, inputs, exponent):
         Node.__init__(self, inputs[:1])
         self.exponent = exponent
-        self.saved = (inputs[0]._data,)
+        self._saved = (inputs[0]._data,)
 
     def backward(self, grad):
         (base,) = self.saved
@@ -231,7 +231,7 @@ class PowBackward1(Node):
     def __init__(self, inputs, result):
         Node.__init__(self, inputs)
         self.shapes = (_shape(inputs[0]), _shape(inputs[1]))
-        self.saved = (inputs[0]._data, inputs[1]._data, result)
+        self._saved = (inputs[0]._data, inputs[1]._data, result)
 
     def backward(self, grad):
         base, exponent, result = self.saved
@@ -254,7 +254,7 @@ class PowBackward2(Node):
     def __init__(self, inputs, base, result):
         Node.__init__(self, inputs[:1])
         self.base = base
-        self.saved = (result,)
+        self._saved = (result,)
 
     def backward(self, grad):
         (result,) = self.saved

@@ -30,7 +30,7 @@ class _SavesResult(Node):
 
     def __init__(self, inputs, result):
         Node.__init__(self, inputs)
-        self.saved = (result,)
+        self._saved = (result,)
 
 
 class _SavesInput(Node):
@@ -38,7 +38,7 @@ class _SavesInput(Node):
 
     def __init__(self, inputs, *_):
         Node.__init__(self, inputs)
-        self.saved = (inputs[0]._data,)
+        self._saved = (inputs[0]._data,)
 
 
 class ExpBackward0(_SavesResult):
@@ -221,7 +221,7 @@ class _PairwiseExtreme(Node):
     def __init__(self, inputs):
         Node.__init__(self, inputs)
         self.shapes = (inputs[0]._data.shape, inputs[1]._data.shape)
-        self.saved = (inputs[0]._data, inputs[1]._data)
+        self._saved = (inputs[0]._data, inputs[1]._data)
 
     def backward(self, grad):
         a, b = self.saved

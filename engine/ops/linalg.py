@@ -30,7 +30,7 @@ class _Product(Node):
     def __init__(self, inputs):
         Node.__init__(self, inputs)
         a, b = inputs
-        self.saved = (a._data if self.needs_input_grad(1) else None,
+        self._saved = (a._data if self.needs_input_grad(1) else None,
                       b._data if self.needs_input_grad(0) else None)
 
 
@@ -41,8 +41,7 @@ class DotBackward0(_Product):
 
     def backward(self, grad):
         a, b = self.saved
-        return (grad * b if self.needs_input_grad(0) else None,
-                grad * a if self.needs_input_grad(1) else None)
+        return (None if b is None else grad * b, None if a is None else grad * a)
 
 
 def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:

@@ -147,7 +147,7 @@ class _EvenlyDistributed(Node):
 
     def __init__(self, inputs, result):
         Node.__init__(self, inputs)
-        self.saved = (inputs[0]._data, result)
+        self._saved = (inputs[0]._data, result)
 
     def backward(self, grad):
         data, result = self.saved
@@ -175,7 +175,7 @@ class _IndexSelecting(Node):
     def __init__(self, inputs, indices, dim, keepdim):
         Node.__init__(self, inputs)
         self.input_shape, self.dim, self.keepdim = inputs[0]._data.shape, dim, keepdim
-        self.saved = (indices,)
+        self._saved = (indices,)
 
     def backward(self, grad):
         (indices,) = self.saved
@@ -247,7 +247,7 @@ class SoftmaxBackward0(Node):
     def __init__(self, inputs, dim, result):
         Node.__init__(self, inputs)
         self.dim = dim
-        self.saved = (result,)
+        self._saved = (result,)
 
     def backward(self, grad):
         (result,) = self.saved
@@ -272,7 +272,7 @@ class LogSoftmaxBackward0(Node):
     def __init__(self, inputs, dim, result):
         Node.__init__(self, inputs)
         self.dim = dim
-        self.saved = (result,)
+        self._saved = (result,)
 
     def backward(self, grad):
         (result,) = self.saved
