@@ -56,7 +56,10 @@ class ExpressionError(ValueError):
     "line L, column C: message" a command line prints). ``str(error)`` is the
     one-line message (at most 200 characters). When the engine raised while
     evaluating, ``__cause__`` is its exception, whose text is PyTorch's.
+    ``filename`` is set for errors in a lesson file (else None).
     """
+
+    filename: str | None = None
 
     def __init__(self, message: str, offset: int = 0, *, lineno: int = 1, col: int | None = None):
         message = " ".join(str(message).split())

@@ -288,7 +288,9 @@ KEYWORDS = {
     "sep", "flush",
 }
 # Python builtins a lesson may call (``print`` and ``range`` are handled by the interpreter).
-BUILTINS = {"print", "range", "len", "float", "int", "bool", "abs", "str", "list", "tuple"}
+BUILTINS = {"print": nothing, "range": nothing, "len": nothing, "float": nothing,
+            "int": nothing, "bool": nothing, "abs": elementwise, "str": nothing,
+            "list": nothing, "tuple": nothing}
 
 CALLABLE_NAMES = set(FUNCTIONS) | set(GRAD_MODES) | set(TENSOR_METHODS) | set(NODE_METHODS)
 ATTRIBUTE_NAMES = (VALUES | TENSOR_ATTRIBUTES | NODE_ATTRIBUTES | PAIR_ATTRIBUTES)
@@ -700,7 +702,7 @@ class Interpreter:
             function = self.run(at, getattr, self.backend.module, name)
             return function, name, FUNCTIONS[name], at, None
         if self.mode == LESSON and name in BUILTINS:
-            return getattr(self, "builtin_" + name), name, nothing, at, None
+            return getattr(self, "builtin_" + name), name, BUILTINS[name], at, None
         raise self.fail(f"name {excerpt(name)} is not defined", at)
 
     def eval_Call(self, node):  # noqa: N802
