@@ -75,7 +75,7 @@ def _check_rectangular(data) -> None:
             if not isinstance(item, (list, tuple)) or len(item) != length:
                 got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
                 if isinstance(item, (list, tuple)):
-                    raise ValueError(f"expected sequence of length {length} at dim {depth} "
+                    raise ValueError(f"expected sequence of length {length} at dim {depth - 1} "
                                      f"(got {got})")
                 raise TypeError("not a sequence")
             following.extend(item)
@@ -115,9 +115,15 @@ def as_tensor(data, dtype=None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def _size_args(size) -> tuple:
+def _flat_size(size) -> tuple:
+    """``zeros(2, 3)`` and ``zeros((2, 3))`` alike."""
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
-        size = tuple(size[0])
+        return tuple(size[0])
+    return size
+
+
+def _size_args(size) -> tuple:
+    size = _flat_size(size)
     for n in size:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
             raise TypeError(f"size must be a sequence of ints, not {type(n).__name__}")
@@ -133,6 +139,8 @@ def _float_dtype(dtype) -> np.dtype:
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    if any(isinstance(n, (int, np.integer)) and n < 0 for n in _flat_size(size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _finish(np.zeros(_size_args(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
@@ -180,7 +188,7 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) 
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (step > 0 and end < start) or (step < 0 and end > start):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         target = dtypes.float32 if is_float else dtypes.int64
@@ -209,6 +217,9 @@ def linspace(start, end, steps: int, *, dtype=None, requires_grad: bool = False)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m if m is not None else n, dtype=_float_dtype(dtype)),
                    requires_grad)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numbers
 
 from engine import dtypes
+from engine.grad_mode import is_grad_enabled
 from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
-from engine.tensor import Tensor
+from engine.tensor import LEAF_IN_PLACE_MESSAGE, Tensor
 
 __all__ = ["attach_methods"]
 
@@ -31,6 +32,15 @@ def _binary(function):
     return operator
 
 
+def _tensor_binary(function):
+    """``@`` takes tensors only; anything else gets Python's TypeError."""
+    def operator(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return function(self, other)
+    return operator
+
+
 def _reflected(function):
     def operator(self, other):
         if not _operand(other):
@@ -46,6 +56,9 @@ def _in_place(function):
             return NotImplemented
         self._check_in_place()
         result = function(self, *args, **kwargs)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {_bracket(self._data.shape)} doesn't match "
+                               f"the broadcast shape {_bracket(result._data.shape)}")
         if result.dtype.rank > self.dtype.rank and result.dtype.category > self.dtype.category:
             raise RuntimeError(f"result type {result.dtype.legacy_name} can't be cast to the "
                                f"desired output type {self.dtype.legacy_name}")
@@ -53,10 +66,22 @@ def _in_place(function):
     return method
 
 
+def _bracket(shape) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def _is_view_key(key) -> bool:
+    """Whether ``x[key] = v`` writes through a view (torch's error then says so)."""
+    items = key if isinstance(key, tuple) else (key,)
+    return any(item is not None and item is not Ellipsis and item != slice(None)
+               for item in items)
+
+
 def _setitem(self, key, value) -> None:
+    if _is_view_key(key) and self.grad_fn is None and self._requires_grad and is_grad_enabled():
+        raise RuntimeError("a view of " + LEAF_IN_PLACE_MESSAGE)
     self._check_in_place()
     if self.requires_grad and self.grad_fn is not None or getattr(value, "requires_grad", False):
-        from engine.grad_mode import is_grad_enabled
         if is_grad_enabled():
             raise RuntimeError("index assignment into a tensor that is part of a graph is "
                                "outside the engine's subset")
@@ -119,7 +144,7 @@ _OPERATORS = {
     "__mul__": _binary(arithmetic.mul), "__rmul__": _binary(arithmetic.mul),
     "__truediv__": _binary(arithmetic.div), "__rtruediv__": _binary(arithmetic.rdiv),
     "__pow__": _binary(arithmetic.pow), "__rpow__": _reflected(arithmetic.pow),
-    "__matmul__": _binary(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
+    "__matmul__": _tensor_binary(linalg.matmul),
     "__neg__": arithmetic.neg, "__abs__": elementwise.abs,
     "__eq__": _binary(comparison.eq), "__ne__": _binary(comparison.ne),
     "__lt__": _binary(comparison.lt), "__le__": _binary(comparison.le),

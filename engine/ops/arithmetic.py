@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from engine import dtypes
@@ -130,7 +132,7 @@ def mul(input, other) -> Tensor:
 
 
 class DivBackward0(Node):
-    """a / b: d/da = 1/b, d/db = -a/b**2."""
+    """a / b: d/da = 1/b, d/db = -(a/b)/b (computed in torch's order, so rounding agrees)."""
 
     __slots__ = ("shapes",)
 
@@ -144,7 +146,7 @@ class DivBackward0(Node):
     def backward(self, grad):
         a, b = self.saved
         return (sum_to_shape(grad / b, self.shapes[0]) if self.needs_input_grad(0) else None,
-                sum_to_shape(-grad * a / (b * b), self.shapes[1])
+                sum_to_shape(-grad * ((a / b) / b), self.shapes[1])
                 if self.needs_input_grad(1) else None)
 
 
@@ -265,11 +267,21 @@ class PowBackward2(Node):
 
 
 def _check_integer_power(base_dtype, exponent) -> None:
-    if base_dtype.category != dtypes.CATEGORY_FLOAT:
-        negative = (exponent < 0) if is_scalar(exponent) else bool(
-            (exponent._data < 0).any() and not exponent.dtype.is_floating_point)
-        if negative and not (is_scalar(exponent) and isinstance(exponent, float)):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    """torch refuses an integer tensor to a negative Python int (not to a negative tensor)."""
+    if (base_dtype.category != dtypes.CATEGORY_FLOAT and isinstance(exponent, numbers.Integral)
+            and exponent < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """torch's integer pow: a negative exponent gives 0, except for the bases 1 and -1."""
+    negative = exponent < 0
+    if not negative.any():
+        return np.power(base, exponent)
+    result = np.power(base, np.where(negative, 0, exponent))
+    odd = (exponent % 2) == 1
+    inverse = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, inverse, result).astype(result.dtype, copy=False)
 
 
 def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
@@ -282,8 +294,9 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
             result = np.power(a, b)
         return record(result, PowBackward0, (input, exponent), exponent)
     _check_shapes(input, exponent)
-    _check_integer_power(dtypes.result_type(input, exponent), exponent)
-    a, b, _ = promoted_arrays(input, exponent)
+    a, b, result_dtype = promoted_arrays(input, exponent)
+    if not result_dtype.is_floating_point:
+        return record(_integer_power(a, b), PowBackward1, (input, exponent), None)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.power(a, b)
     return record(result, PowBackward1, (input, exponent), result)

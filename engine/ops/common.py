@@ -60,13 +60,12 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     ndim = max(len(a), len(b))
     padded_a = (1,) * (ndim - len(a)) + tuple(a)
     padded_b = (1,) * (ndim - len(b)) + tuple(b)
-    shape = []
-    for dim, (m, n) in enumerate(zip(padded_a, padded_b)):
+    for dim in reversed(range(ndim)):  # torch reports the last mismatching dimension
+        m, n = padded_a[dim], padded_b[dim]
         if m != n and m != 1 and n != 1:
             raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) "
                                f"at non-singleton dimension {dim}")
-        shape.append(n if m == 1 else m)
-    return tuple(shape)
+    return tuple(n if m == 1 else m for m, n in zip(padded_a, padded_b))
 
 
 def promoted_arrays(a, b, result_dtype: dtypes.dtype | None = None):

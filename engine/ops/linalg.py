@@ -86,8 +86,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat ({_dims_text(m.shape)}), "
                            f"vec ({v.shape[0]})")
     if input.dtype is not vec.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.legacy_name} but found "
-                           f"{vec.dtype.legacy_name}")
+        vector_type = vec.dtype.legacy_name
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vector_type}, "
+                           f"{input.dtype.legacy_name}, and {vector_type}")
     return record(m @ v, MvBackward0, (input, vec))
 
 
@@ -156,4 +157,8 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
     check_tensor(input, "outer")
     check_tensor(vec2, "outer", "vec2")
+    for name, vector in (("self", input), ("vec2", vec2)):
+        if vector._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                               f"{vector._data.ndim}-D")
     return mul(reshape(input, -1, 1), vec2)

@@ -59,8 +59,10 @@ def _resolve_shape(shape: tuple, numel: int) -> tuple:
     unknown = [i for i, n in enumerate(shape) if n == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    if any(n < -1 for n in shape):
-        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    for index, n in enumerate(shape):
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n} at index {index} of shape "
+                               f"[{', '.join(str(m) for m in shape)}]")
     known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
     if unknown:
         if known == 0 or numel % known:
@@ -287,13 +289,15 @@ class SelectBackward0(Node):
         return (full,)
 
 
-def select(input: Tensor, dim: int, index: int) -> Tensor:
+def select(input: Tensor, dim: int, index: int, shown_dim: int | None = None) -> Tensor:
+    """``input`` at ``index`` along ``dim`` (a view); errors name ``shown_dim`` if given."""
     size = input._data.shape[dim]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+        raise IndexError(f"index {index} is out of bounds for dimension "
+                         f"{dim if shown_dim is None else shown_dim} with size {size}")
     index %= size
-    data = input._data[(slice(None),) * dim + (index,)]
-    return record(np.asarray(data), SelectBackward0, (input,), dim, index)
+    data = input._data[(slice(None),) * dim + (index, Ellipsis)]  # a view, even when 0-d
+    return record(data, SelectBackward0, (input,), dim, index)
 
 
 class SliceBackward0(Node):
@@ -344,16 +348,20 @@ def getitem(input: Tensor, key) -> Tensor:
     if Ellipsis in items:
         at = items.index(Ellipsis)
         items = items[:at] + (slice(None),) * (input._data.ndim - consumed) + items[at + 1:]
-    result, dim = input, 0
+    result, dim, input_dim = input, 0, 0
     for item in items:
         if item is None:
             result = unsqueeze(result, dim)
             dim += 1
-        elif isinstance(item, slice):
+            continue
+        if isinstance(item, slice):
             result = _slice_along(result, dim, item, always=False)
             dim += 1
         else:
-            result = select(result, dim, int(item))
+            result = select(result, dim, int(item), shown_dim=input_dim)
+        input_dim += 1
+    if result is input:  # only full slices: torch returns an alias
+        return record(input._data[...], AliasBackward0, (input,))
     return result
 
 
@@ -385,7 +393,9 @@ def _tensor_sequence(tensors, function: str) -> tuple:
         raise TypeError(f"{function}(): argument 'tensors' (position 1) must be tuple of "
                         f"Tensors, not {type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{function}(): expected a non-empty list of Tensors")
+        if function == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{function} expects a non-empty TensorList")
     for item in tensors:
         check_tensor(item, function, "tensors")
     return tuple(tensors)

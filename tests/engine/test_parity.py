@@ -1,0 +1,715 @@
+"""The same snippets under real torch and under ``engine``, compared field by field.
+
+Each snippet is a function of one argument, the module to use as ``torch``. It
+returns what should be compared: tensors (repr, dtype, shape, values,
+``requires_grad``, ``is_leaf``, the whole ``grad_fn`` graph with names and
+``input_nr``), numbers, strings, dtypes, nodes and nested tuples of them. The
+warnings it triggers and the exception it raises (type and text) are compared
+too.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import engine
+
+torch = pytest.importorskip("torch")
+
+LIBRARIES = {"torch": torch, "engine": engine}
+
+
+# ----------------------------------------------------------------- the harness
+
+def _node_graph(root) -> tuple:
+    """Every node reachable from ``root`` in depth-first order, as (name, edges, extra).
+
+    Edges point at the index of the child in this list, so shared nodes (``dot(x, x)``)
+    are compared as shared.
+    """
+    if root is None:
+        return ()
+    order: dict[int, int] = {}
+    nodes: list = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in order:
+            continue
+        order[id(node)] = len(nodes)
+        nodes.append(node)
+        for child, _ in reversed(node.next_functions):
+            if child is not None and id(child) not in order:
+                stack.append(child)
+    described = []
+    for node in nodes:
+        edges = tuple(None if child is None else (order[id(child)], input_nr)
+                      for child, input_nr in node.next_functions)
+        extra = None
+        if "AccumulateGrad" in node.name():
+            variable = node.variable
+            extra = (tuple(variable.shape), str(variable.dtype), variable.is_leaf,
+                     variable.requires_grad)
+        described.append((node.name(), edges, extra))
+    return tuple(described)
+
+
+def describe(value, lib):
+    """A comparable description of what a snippet returned."""
+    if isinstance(value, lib.Tensor):
+        return {
+            "kind": "tensor",
+            "repr": repr(value),
+            "str": str(value),
+            "dtype": str(value.dtype),
+            "shape": tuple(value.shape),
+            "requires_grad": value.requires_grad,
+            "is_leaf": value.is_leaf,
+            "retains_grad": value.retains_grad,
+            "graph": _node_graph(value.grad_fn),
+            "values": np.array(value.detach().numpy(), copy=True),
+        }
+    if isinstance(value, lib.dtype):
+        return ("dtype", str(value), repr(value))
+    if hasattr(value, "next_functions") and hasattr(value, "name"):
+        return ("node", _node_graph(value))
+    if isinstance(value, np.ndarray):
+        return ("ndarray", str(value.dtype), np.array(value, copy=True))
+    if isinstance(value, (tuple, list)):
+        items = tuple(describe(item, lib) for item in value)
+        if type(value) in (tuple, list):
+            return (type(value).__name__, items)
+        return ("structseq", repr(value), items)  # torch.Size, torch.return_types.max
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return (type(value).__name__, value)
+    raise TypeError(f"the harness cannot describe {type(value).__name__}")
+
+
+def run(snippet, lib):
+    """(description of the result or None, (error type, text) or None, warnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result, error = describe(snippet(lib), lib), None
+        except Exception as exc:  # noqa: BLE001 - the error is what we compare
+            result, error = None, (type(exc).__name__, str(exc))
+    shown = tuple((w.category.__name__, str(w.message)) for w in caught)
+    return result, error, shown
+
+
+def assert_same(expected, actual, path="result"):
+    """Deep comparison; float arrays within a few ulps, everything else exactly."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), path
+        assert expected.keys() == actual.keys(), path
+        for key in expected:
+            assert_same(expected[key], actual[key], f"{path}.{key}")
+    elif isinstance(expected, np.ndarray):
+        assert isinstance(actual, np.ndarray), path
+        assert expected.shape == actual.shape, f"{path}: shape {actual.shape} != {expected.shape}"
+        if expected.dtype.kind == "f":
+            tolerance = 1e-5 if expected.dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance,
+                                       equal_nan=True, err_msg=path)
+        else:
+            np.testing.assert_array_equal(actual, expected, err_msg=path)
+    elif isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected), (
+            f"{path}: {actual!r} != {expected!r}")
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            assert_same(e, a, f"{path}[{index}]")
+    elif isinstance(expected, float) and isinstance(actual, float):
+        assert math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-7) or (
+            math.isnan(actual) and math.isnan(expected)), f"{path}: {actual} != {expected}"
+    else:
+        assert type(actual) is type(expected) and actual == expected, (
+            f"{path}: {actual!r} != {expected!r}")
+
+
+def check(snippet):
+    """Run ``snippet`` under both libraries and assert that everything matches."""
+    expected_result, expected_error, expected_warnings = run(snippet, torch)
+    result, error, shown = run(snippet, engine)
+    assert error == expected_error
+    assert shown == expected_warnings
+    assert_same(expected_result, result)
+    return expected_result, expected_error
+
+
+def test_harness_can_fail():
+    """The comparison notices a wrong value, a wrong name and a wrong error."""
+    with pytest.raises(AssertionError):
+        check(lambda t: t.tensor([1.0]) if t is torch else t.tensor([2.0]))
+    with pytest.raises(AssertionError):
+        check(lambda t: t.arange(3.0, requires_grad=True) * (2 if t is torch else 2.0 + 1e-3))
+    with pytest.raises(AssertionError):
+        check(lambda t: t.arange(3.0, requires_grad=True).exp() if t is torch
+              else t.arange(3.0, requires_grad=True).sin())
+    with pytest.raises(AssertionError):
+        check(lambda t: t.ones(2).item() if t is torch else t.ones(3).item())
+
+
+# ----------------------------------------------------------------- inputs
+
+def _matrix(t, dtype=None):
+    """2x3, distinct values of mixed sign (no ties for max/min)."""
+    return t.tensor([[0.5, -1.5, 2.0], [3.0, -0.25, 1.0]], dtype=dtype, requires_grad=True)
+
+
+def _positive(t, dtype=None):
+    return t.tensor([[0.5, 1.5, 2.0], [3.0, 0.25, 1.25]], dtype=dtype, requires_grad=True)
+
+
+def _other(t, dtype=None):
+    return t.tensor([[1.5, 0.75, -2.0], [-0.5, 2.5, 4.0]], dtype=dtype, requires_grad=True)
+
+
+def _vector(t, dtype=None):
+    return t.tensor([1.0, -2.0, 0.5], dtype=dtype, requires_grad=True)
+
+
+def _vector2(t, dtype=None):
+    return t.tensor([0.25, 1.5], dtype=dtype, requires_grad=True)
+
+
+def _square(t, dtype=None):
+    return t.tensor([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0], [1.5, 0.0, -0.5]], dtype=dtype,
+                    requires_grad=True)
+
+
+def _scalar(t, dtype=None):
+    return t.tensor(1.5, dtype=dtype, requires_grad=True)
+
+
+def _constant(t):
+    """A tensor that needs no gradient (its edge is ``(None, 0)``)."""
+    return t.tensor([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0]])
+
+
+def unary(function, make=_matrix):
+    def build(t):
+        x = make(t)
+        return (x,), function(t, x)
+    return build
+
+
+def binary(function, make_a=_matrix, make_b=_other):
+    def build(t):
+        a, b = make_a(t), make_b(t)
+        return (a, b), function(t, a, b)
+    return build
+
+
+def _in_place_chain(t):
+    a, b = _matrix(t), _other(t)
+    y = a * 1
+    y += b
+    y -= 2
+    y *= b
+    y /= 4
+    return (a, b), y
+
+
+def _in_place_methods(t):
+    a, b = _matrix(t), _other(t)
+    y = a + 0
+    y.add_(b)
+    y.mul_(2)
+    y.sub_(b, alpha=0.5)
+    y.div_(b)
+    return (a, b), y
+
+
+OPS = {
+    # elementwise
+    "exp": unary(lambda t, x: t.exp(x)),
+    "exp_method": unary(lambda t, x: x.exp()),
+    "log": unary(lambda t, x: t.log(x), _positive),
+    "log_method": unary(lambda t, x: x.log(), _positive),
+    "sqrt": unary(lambda t, x: t.sqrt(x), _positive),
+    "sqrt_method": unary(lambda t, x: x.sqrt(), _positive),
+    "abs": unary(lambda t, x: t.abs(x)),
+    "abs_builtin": unary(lambda t, x: abs(x)),
+    "abs_method": unary(lambda t, x: x.abs()),
+    "sin": unary(lambda t, x: t.sin(x)),
+    "sin_method": unary(lambda t, x: x.sin()),
+    "cos": unary(lambda t, x: t.cos(x)),
+    "cos_method": unary(lambda t, x: x.cos()),
+    "tanh": unary(lambda t, x: t.tanh(x)),
+    "tanh_method": unary(lambda t, x: x.tanh()),
+    "sigmoid": unary(lambda t, x: t.sigmoid(x)),
+    "sigmoid_method": unary(lambda t, x: x.sigmoid()),
+    "relu": unary(lambda t, x: t.relu(x)),
+    "relu_method": unary(lambda t, x: x.relu()),
+    "neg": unary(lambda t, x: t.neg(x)),
+    "neg_operator": unary(lambda t, x: -x),
+    "neg_method": unary(lambda t, x: x.neg()),
+    "clamp": unary(lambda t, x: t.clamp(x, min=-1.0, max=1.0)),
+    "clamp_min": unary(lambda t, x: t.clamp(x, min=0.0)),
+    "clamp_max": unary(lambda t, x: x.clamp(max=0.5)),
+    "clamp_positional": unary(lambda t, x: x.clamp(-1, 1)),
+    "clamp_int_bounds": unary(lambda t, x: t.clamp(x, 0, 2)),
+    # powers
+    "pow_square": unary(lambda t, x: x ** 2),
+    "pow_cube_function": unary(lambda t, x: t.pow(x, 3)),
+    "pow_method": unary(lambda t, x: x.pow(2)),
+    "pow_half": unary(lambda t, x: x ** 0.5, _positive),
+    "pow_zero": unary(lambda t, x: x ** 0),
+    "pow_negative": unary(lambda t, x: x ** -1),
+    "pow_float": unary(lambda t, x: x ** 2.0),
+    "rpow": unary(lambda t, x: 2 ** x),
+    "rpow_float": unary(lambda t, x: 0.5 ** x),
+    "pow_tensor": binary(lambda t, a, b: a ** b, _positive, _other),
+    "pow_tensor_function": binary(lambda t, a, b: t.pow(a, b), _positive, _other),
+    "pow_tensor_broadcast": binary(lambda t, a, b: a ** b, _positive, _vector),
+    "pow_tensor_constant_exponent": unary(lambda t, x: x ** t.tensor([[1.0], [2.0]]), _positive),
+    "pow_constant_base": unary(lambda t, x: t.tensor([[2.0], [3.0]]) ** x),
+    # arithmetic between tensors
+    "add": binary(lambda t, a, b: a + b),
+    "add_function": binary(lambda t, a, b: t.add(a, b)),
+    "add_method": binary(lambda t, a, b: a.add(b)),
+    "add_alpha": binary(lambda t, a, b: t.add(a, b, alpha=2)),
+    "sub": binary(lambda t, a, b: a - b),
+    "sub_function": binary(lambda t, a, b: t.sub(a, b)),
+    "sub_method": binary(lambda t, a, b: a.sub(b)),
+    "sub_alpha": binary(lambda t, a, b: a.sub(b, alpha=3)),
+    "mul": binary(lambda t, a, b: a * b),
+    "mul_function": binary(lambda t, a, b: t.mul(a, b)),
+    "mul_method": binary(lambda t, a, b: a.mul(b)),
+    "div": binary(lambda t, a, b: a / b),
+    "div_function": binary(lambda t, a, b: t.div(a, b)),
+    "div_method": binary(lambda t, a, b: a.div(b)),
+    "mul_same": unary(lambda t, x: x * x),
+    "add_same": unary(lambda t, x: x + x),
+    "sub_same": unary(lambda t, x: x - x),
+    "div_same": unary(lambda t, x: x / x, _positive),
+    # one side needs no gradient
+    "add_constant": unary(lambda t, x: x + _constant(t)),
+    "radd_constant": unary(lambda t, x: _constant(t) + x),
+    "sub_constant": unary(lambda t, x: _constant(t) - x),
+    "mul_constant": unary(lambda t, x: _constant(t) * x),
+    "div_constant": unary(lambda t, x: x / _constant(t)),
+    "rdiv_constant": unary(lambda t, x: _constant(t) / x),
+    # with Python numbers
+    "add_number": unary(lambda t, x: x + 2),
+    "radd_number": unary(lambda t, x: 2 + x),
+    "add_float": unary(lambda t, x: x + 0.5),
+    "sub_number": unary(lambda t, x: x - 2),
+    "rsub_number": unary(lambda t, x: 2 - x),
+    "rsub_float": unary(lambda t, x: 0.5 - x),
+    "mul_number": unary(lambda t, x: x * 3),
+    "rmul_number": unary(lambda t, x: 3 * x),
+    "mul_float": unary(lambda t, x: x * 0.5),
+    "div_number": unary(lambda t, x: x / 4),
+    "rdiv_number": unary(lambda t, x: 4 / x),
+    "rdiv_float": unary(lambda t, x: 0.5 / x),
+    "add_bool": unary(lambda t, x: x + True),
+    "mul_bool": unary(lambda t, x: x * False),
+    # broadcasting
+    "add_row": binary(lambda t, a, b: a + b, _matrix, _vector),
+    "add_row_reflected": binary(lambda t, a, b: b + a, _matrix, _vector),
+    "sub_row": binary(lambda t, a, b: b - a, _matrix, _vector),
+    "mul_row": binary(lambda t, a, b: a * b, _matrix, _vector),
+    "div_row": binary(lambda t, a, b: a / b, _matrix, _vector),
+    "mul_column": binary(lambda t, a, b: a * b.reshape(2, 1), _matrix, _vector2),
+    "outer_broadcast": binary(lambda t, a, b: a.reshape(2, 1) * b.reshape(1, 3),
+                              _vector2, _vector),
+    "mul_zero_dim": binary(lambda t, a, b: a * b, _matrix, _scalar),
+    "add_zero_dim": binary(lambda t, a, b: b + a, _matrix, _scalar),
+    "div_zero_dim": binary(lambda t, a, b: b / a, _positive, _scalar),
+    "maximum_broadcast": binary(lambda t, a, b: t.maximum(a, b), _matrix, _vector),
+    # pairwise max/min
+    "max_pairwise": binary(lambda t, a, b: t.max(a, b)),
+    "min_pairwise": binary(lambda t, a, b: t.min(a, b)),
+    "maximum": binary(lambda t, a, b: t.maximum(a, b)),
+    "minimum": binary(lambda t, a, b: t.minimum(a, b)),
+    "maximum_method": binary(lambda t, a, b: a.maximum(b)),
+    "maximum_ties": unary(lambda t, x: t.maximum(x, t.tensor([[0.5, 0.0, 2.0], [0.0, 0.0, 1.0]]))),
+    # reductions
+    "sum": unary(lambda t, x: x.sum()),
+    "sum_function": unary(lambda t, x: t.sum(x)),
+    "sum_dim0": unary(lambda t, x: x.sum(0)),
+    "sum_dim1": unary(lambda t, x: t.sum(x, 1)),
+    "sum_negative_dim_keepdim": unary(lambda t, x: x.sum(-1, keepdim=True)),
+    "sum_dim_keyword": unary(lambda t, x: x.sum(dim=0, keepdim=True)),
+    "sum_dims_tuple": unary(lambda t, x: x.sum(dim=(0, 1))),
+    "sum_dims_tuple_keepdim": unary(lambda t, x: x.sum((1, 0), keepdim=True)),
+    "sum_vector_dim": unary(lambda t, x: x.sum(0), _vector),
+    "sum_zero_dim": unary(lambda t, x: x.sum(), _scalar),
+    "mean": unary(lambda t, x: x.mean()),
+    "mean_function": unary(lambda t, x: t.mean(x)),
+    "mean_dim0": unary(lambda t, x: x.mean(0)),
+    "mean_dim1_keepdim": unary(lambda t, x: t.mean(x, 1, keepdim=True)),
+    "mean_negative_dim": unary(lambda t, x: x.mean(dim=-1)),
+    "mean_dims_tuple": unary(lambda t, x: x.mean((0, 1))),
+    "mean_dims_tuple_keepdim": unary(lambda t, x: x.mean(dim=(0, 1), keepdim=True)),
+    "max": unary(lambda t, x: x.max()),
+    "max_function": unary(lambda t, x: t.max(x)),
+    "max_dim0": unary(lambda t, x: x.max(0)),
+    "max_dim1_keepdim": unary(lambda t, x: x.max(1, keepdim=True)),
+    "max_negative_dim": unary(lambda t, x: t.max(x, dim=-1)),
+    "max_dim_values": unary(lambda t, x: x.max(dim=0).values),
+    "max_dim_indices": unary(lambda t, x: x.max(dim=1)[1]),
+    "max_ties": unary(lambda t, x: t.tensor([2.0, 1.0, 2.0]) * x.reshape(-1)[:3].max()),
+    "max_ties_all": unary(lambda t, x: (x * 0 + 1).max()),
+    "min": unary(lambda t, x: x.min()),
+    "min_function": unary(lambda t, x: t.min(x)),
+    "min_dim0": unary(lambda t, x: x.min(0)),
+    "min_dim1_keepdim": unary(lambda t, x: t.min(x, 1, keepdim=True)),
+    "min_dim_values": unary(lambda t, x: x.min(dim=-1).values),
+    "min_vector_dim": unary(lambda t, x: x.min(0), _vector),
+    "softmax": unary(lambda t, x: t.softmax(x, 0)),
+    "softmax_dim1": unary(lambda t, x: t.softmax(x, dim=1)),
+    "softmax_method": unary(lambda t, x: x.softmax(-1)),
+    "softmax_vector": unary(lambda t, x: t.softmax(x, 0), _vector),
+    "log_softmax": unary(lambda t, x: t.log_softmax(x, 0)),
+    "log_softmax_dim1": unary(lambda t, x: t.log_softmax(x, dim=1)),
+    "log_softmax_method": unary(lambda t, x: x.log_softmax(dim=-1)),
+    # products
+    "dot": binary(lambda t, a, b: t.dot(a, b), _vector, lambda t: _vector(t) * 1),
+    "dot_method": binary(lambda t, a, b: a.dot(b), _vector, _vector),
+    "dot_same": unary(lambda t, x: t.dot(x, x), _vector),
+    "lesson": unary(lambda t, x: 2 * t.dot(x, x), lambda t: t.arange(4.0, requires_grad=True)),
+    "dot_constant": unary(lambda t, x: t.dot(x, t.tensor([1.0, 2.0, 3.0])), _vector),
+    "mv": binary(lambda t, a, b: t.mv(a, b), _matrix, _vector),
+    "mv_method": binary(lambda t, a, b: a.mv(b), _matrix, _vector),
+    "mv_constant_matrix": unary(lambda t, x: t.mv(_constant(t), x), _vector),
+    "mm": binary(lambda t, a, b: t.mm(a, b.t()), _matrix, _other),
+    "mm_method": binary(lambda t, a, b: a.mm(b), _matrix, _square),
+    "mm_constant": unary(lambda t, x: t.mm(x, _constant(t).t())),
+    "matmul_vectors": binary(lambda t, a, b: t.matmul(a, b), _vector, _vector),
+    "matmul_matrix_vector": binary(lambda t, a, b: t.matmul(a, b), _matrix, _vector),
+    "matmul_vector_matrix": binary(lambda t, a, b: t.matmul(a, b), _vector2, _matrix),
+    "matmul_matrices": binary(lambda t, a, b: a.matmul(b), _matrix, _square),
+    "matmul_operator": binary(lambda t, a, b: a @ b, _matrix, _square),
+    "matmul_operator_vector": binary(lambda t, a, b: a @ b, _matrix, _vector),
+    "matmul_operator_vectors": unary(lambda t, x: x @ x, _vector),
+    "outer": binary(lambda t, a, b: t.outer(a, b), _vector2, _vector),
+    "outer_method": binary(lambda t, a, b: a.outer(b), _vector, _vector2),
+    # shapes
+    "reshape": unary(lambda t, x: x.reshape(3, 2)),
+    "reshape_tuple": unary(lambda t, x: t.reshape(x, (6,))),
+    "reshape_infer": unary(lambda t, x: x.reshape(-1, 2)),
+    "reshape_of_transpose": unary(lambda t, x: x.t().reshape(6)),
+    "view": unary(lambda t, x: x.view(3, 2)),
+    "view_infer": unary(lambda t, x: x.view(-1)),
+    "view_tuple": unary(lambda t, x: x.view((6, 1))),
+    "flatten": unary(lambda t, x: x.flatten()),
+    "flatten_function": unary(lambda t, x: t.flatten(x)),
+    "flatten_range": unary(lambda t, x: x.reshape(1, 2, 3).flatten(1)),
+    "flatten_vector": unary(lambda t, x: x.flatten(), _vector),
+    "flatten_zero_dim": unary(lambda t, x: x.flatten(), _scalar),
+    "transpose": unary(lambda t, x: x.transpose(0, 1)),
+    "transpose_function": unary(lambda t, x: t.transpose(x, 1, 0)),
+    "transpose_negative": unary(lambda t, x: x.transpose(-1, -2)),
+    "t": unary(lambda t, x: x.t()),
+    "t_function": unary(lambda t, x: t.t(x)),
+    "t_vector": unary(lambda t, x: x.t(), _vector),
+    "T": unary(lambda t, x: x.T),
+    "unsqueeze": unary(lambda t, x: x.unsqueeze(0)),
+    "unsqueeze_negative": unary(lambda t, x: x.unsqueeze(-1)),
+    "unsqueeze_function": unary(lambda t, x: t.unsqueeze(x, 1)),
+    "squeeze_all": unary(lambda t, x: x.reshape(1, 2, 1, 3).squeeze()),
+    "squeeze_dim": unary(lambda t, x: x.unsqueeze(1).squeeze(1)),
+    "squeeze_function": unary(lambda t, x: t.squeeze(x.unsqueeze(0), 0)),
+    "squeeze_not_one": unary(lambda t, x: x.squeeze(0)),
+    "cat": binary(lambda t, a, b: t.cat([a, b])),
+    "cat_dim1": binary(lambda t, a, b: t.cat((a, b), dim=1)),
+    "cat_negative_dim": binary(lambda t, a, b: t.cat([a, b, a], -1)),
+    "cat_constant": unary(lambda t, x: t.cat([_constant(t), x])),
+    "stack": binary(lambda t, a, b: t.stack([a, b])),
+    "stack_dim1": binary(lambda t, a, b: t.stack((a, b), dim=1)),
+    "stack_last": binary(lambda t, a, b: t.stack([a, b], -1)),
+    "stack_constant": unary(lambda t, x: t.stack([x, _constant(t)], 2)),
+    "clone": unary(lambda t, x: x.clone()),
+    "clone_function": unary(lambda t, x: t.clone(x)),
+    # indexing
+    "index_int": unary(lambda t, x: x[0]),
+    "index_negative": unary(lambda t, x: x[-1]),
+    "index_pair": unary(lambda t, x: x[0, 1]),
+    "index_negative_pair": unary(lambda t, x: x[-1, -2]),
+    "index_twice": unary(lambda t, x: x[1][2]),
+    "index_column": unary(lambda t, x: x[:, 1]),
+    "index_slice": unary(lambda t, x: x[1:]),
+    "index_slice_step": unary(lambda t, x: x[:, ::2]),
+    "index_slice_negative": unary(lambda t, x: x[:, -2:]),
+    "index_slice_both": unary(lambda t, x: x[0:1, 1:3]),
+    "index_slice_empty": unary(lambda t, x: x[:, 2:1]),
+    "index_full_slice": unary(lambda t, x: x[:]),
+    "index_full_slice_tuple": unary(lambda t, x: x[:, :]),
+    "index_none": unary(lambda t, x: x[None]),
+    "index_none_middle": unary(lambda t, x: x[:, None, 1]),
+    "index_ellipsis": unary(lambda t, x: x[..., 0]),
+    "index_ellipsis_alone": unary(lambda t, x: x[...]),
+    "index_ellipsis_after": unary(lambda t, x: x[1, ...]),
+    "index_vector": unary(lambda t, x: x[2], _vector),
+    "index_vector_slice": unary(lambda t, x: x[::2], _vector),
+    "index_int_tensor": unary(lambda t, x: x[t.tensor(1)]),
+    # dtype conversions
+    "double": unary(lambda t, x: x.double()),
+    "float_of_double": unary(lambda t, x: x.float(), lambda t: _matrix(t, t.float64)),
+    "to_dtype": unary(lambda t, x: x.to(t.float64)),
+    "to_same_dtype": unary(lambda t, x: x.to(t.float32) * 2),
+    # in place on non-leaves
+    "in_place_operators": _in_place_chain,
+    "in_place_methods": _in_place_methods,
+    "in_place_neg_relu_clamp": unary(
+        lambda t, x: (x * 1).neg_().relu_().clamp_(max=0.5)),
+    "in_place_pow": unary(lambda t, x: (x + 0).pow_(2)),
+    # chains
+    "chain_exp_sum": unary(lambda t, x: (x * 2).exp().sum(1)),
+    "chain_softmax_loss": unary(lambda t, x: -t.log_softmax(x @ _square(t), 1)[:, 0].mean()),
+    "chain_neuron": binary(lambda t, w, v: t.sigmoid(t.mv(w, v) + 0.5).sum() ** 2,
+                           _matrix, _vector),
+    "chain_shared_inputs": binary(lambda t, a, b: (a * b + a.exp() * b).tanh().mean(0)),
+}
+
+
+def _weights(t, output):
+    """A gradient for ``output.backward``: distinct values, so no two paths look alike."""
+    values = (np.arange(output.numel()) * 0.25 + 1.0).reshape(tuple(output.shape))
+    return t.tensor(values.tolist(), dtype=output.dtype)
+
+
+def _differentiable(output):
+    return output[0] if isinstance(output, tuple) else output
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_forward_values_names_and_graph(name):
+    def snippet(t):
+        _, output = OPS[name](t)
+        return output
+    check(snippet)
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_backward_gradients(name):
+    def snippet(t):
+        leaves, output = OPS[name](t)
+        target = _differentiable(output)
+        target.backward(_weights(t, target))
+        return tuple(leaf.grad for leaf in leaves)
+    check(snippet)
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_second_backward_raises_only_where_torch_does(name):
+    """Lazy freeing: torch raises only if a node on the way needs a freed saved tensor."""
+    def snippet(t):
+        leaves, output = OPS[name](t)
+        target = _differentiable(output)
+        target.backward(_weights(t, target))
+        target.backward(_weights(t, target))
+        return tuple(leaf.grad for leaf in leaves)
+    check(snippet)
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_retain_graph_allows_second_backward(name):
+    def snippet(t):
+        leaves, output = OPS[name](t)
+        target = _differentiable(output)
+        target.backward(_weights(t, target), retain_graph=True)
+        first = tuple(leaf.grad.clone() for leaf in leaves)
+        target.backward(_weights(t, target))
+        return first, tuple(leaf.grad for leaf in leaves)
+    check(snippet)
+
+
+# ----------------------------------------------------------------- errors
+
+def _leaf(t):
+    return t.arange(3.0, requires_grad=True)
+
+
+def _backward_twice(t):
+    x = _leaf(t)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _in_place_under_no_grad(t):
+    x = _leaf(t)
+    with t.no_grad():
+        x += 1
+        x.mul_(2)
+        x[0] = 5.0
+    return x
+
+
+ERRORS = {
+    # backward
+    "backward_non_scalar": lambda t: (_leaf(t) * 2).backward(),
+    "backward_non_scalar_leaf": lambda t: _leaf(t).backward(),
+    "backward_without_grad": lambda t: t.ones(2).sum().backward(),
+    "backward_without_grad_under_no_grad": lambda t: _no_grad_sum(t).backward(),
+    "backward_gradient_shape": lambda t: (_leaf(t) * 2).backward(t.ones(2)),
+    "backward_twice": _backward_twice,
+    # requires_grad of integer tensors
+    "factory_tensor_int": lambda t: t.tensor([1, 2], requires_grad=True),
+    "factory_tensor_bool": lambda t: t.tensor([True], requires_grad=True),
+    "factory_tensor_int_dtype": lambda t: t.tensor([1.0], dtype=t.long, requires_grad=True),
+    "factory_arange_int": lambda t: t.arange(3, requires_grad=True),
+    "factory_zeros_int": lambda t: t.zeros(2, dtype=t.int64, requires_grad=True),
+    "factory_ones_bool": lambda t: t.ones(2, dtype=t.bool, requires_grad=True),
+    "factory_full_int": lambda t: t.full((2,), 3, requires_grad=True),
+    "factory_zeros_like_int": lambda t: t.zeros_like(t.arange(2), requires_grad=True),
+    "setter_int": lambda t: setattr(t.arange(3), "requires_grad", True),
+    "setter_bool": lambda t: setattr(t.tensor([True]), "requires_grad", True),
+    "method_int": lambda t: t.arange(3).requires_grad_(),
+    "method_int_explicit": lambda t: t.arange(3).requires_grad_(True),
+    "method_int_false_is_fine": lambda t: t.arange(3).requires_grad_(False),
+    "setter_int_false_is_fine": lambda t: _set_requires_grad(t.arange(3), False),
+    # requires_grad of non-leaves
+    "non_leaf_setter_false": lambda t: setattr(_leaf(t) * 2, "requires_grad", False),
+    "non_leaf_setter_true": lambda t: _set_requires_grad(_leaf(t) * 2, True),
+    "non_leaf_method_false": lambda t: (_leaf(t) * 2).requires_grad_(False),
+    "non_leaf_method_true": lambda t: (_leaf(t) * 2).requires_grad_(),
+    # retain_grad and hooks
+    "retain_grad_without_grad": lambda t: t.ones(2).retain_grad(),
+    "retain_grad_int": lambda t: t.arange(2).retain_grad(),
+    "hook_without_grad": lambda t: t.ones(2).register_hook(lambda g: g),
+    # in place on leaves
+    "in_place_add_leaf": lambda t: _leaf(t).add_(1),
+    "in_place_operator_leaf": lambda t: _iadd(_leaf(t), 1),
+    "in_place_mul_leaf": lambda t: _leaf(t).mul_(2),
+    "in_place_zero_leaf": lambda t: _leaf(t).zero_(),
+    "in_place_setitem_leaf": lambda t: _setitem(_leaf(t), 0, 1.0),
+    "in_place_tensor_operand_leaf": lambda t: _iadd(_leaf(t), t.ones(3)),
+    "in_place_leaf_under_no_grad": _in_place_under_no_grad,
+    "in_place_leaf_without_grad": lambda t: _iadd(t.arange(3.0), 1),
+    "in_place_int_float": lambda t: _iadd(t.arange(3), 0.5),
+    "in_place_int_times_float": lambda t: t.arange(3).mul_(1.5),
+    "in_place_int_div": lambda t: t.arange(3).div_(2),
+    "in_place_float_plus_double": lambda t: _iadd(t.ones(2), t.ones(2, dtype=t.float64)),
+    "in_place_float_plus_int": lambda t: _iadd(t.ones(2), t.arange(2)),
+    "in_place_broadcast_into_smaller": lambda t: _iadd(t.ones(3), t.ones(2, 3)),
+    # shapes
+    "add_shapes": lambda t: t.ones(2) + t.ones(3),
+    "sub_shapes": lambda t: t.ones(2, 3) - t.ones(2),
+    "mul_shapes": lambda t: t.mul(t.ones(2, 3), t.ones(3, 2)),
+    "div_shapes": lambda t: t.ones(4) / t.ones(3),
+    "pow_shapes": lambda t: t.ones(4) ** t.ones(3),
+    "eq_shapes": lambda t: t.ones(4) == t.ones(3),
+    "maximum_shapes": lambda t: t.maximum(t.ones(4), t.ones(3)),
+    "dot_sizes": lambda t: t.dot(t.ones(2), t.ones(3)),
+    "dot_matrix": lambda t: t.dot(t.ones(2, 2), t.ones(2)),
+    "dot_dtypes": lambda t: t.dot(t.ones(2), t.ones(2, dtype=t.float64)),
+    "dot_int_float": lambda t: t.dot(t.arange(2), t.ones(2)),
+    "mm_shapes": lambda t: t.mm(t.ones(2, 3), t.ones(2, 3)),
+    "mm_vector": lambda t: t.mm(t.ones(3), t.ones(3, 3)),
+    "mm_vector_second": lambda t: t.mm(t.ones(3, 3), t.ones(3)),
+    "mm_dtypes": lambda t: t.mm(t.ones(2, 2), t.ones(2, 2, dtype=t.float64)),
+    "mv_shapes": lambda t: t.mv(t.ones(2, 3), t.ones(2)),
+    "mv_matrix": lambda t: t.mv(t.ones(2, 3), t.ones(3, 1)),
+    "mv_dtypes": lambda t: t.mv(t.ones(2, 3), t.ones(3, dtype=t.float64)),
+    "matmul_shapes": lambda t: t.matmul(t.ones(2, 3), t.ones(2, 3)),
+    "matmul_matrix_vector_shapes": lambda t: t.ones(2, 3) @ t.ones(2),
+    "matmul_vector_matrix_shapes": lambda t: t.ones(3) @ t.ones(2, 3),
+    "matmul_vectors_shapes": lambda t: t.ones(3) @ t.ones(2),
+    "matmul_zero_dim": lambda t: t.matmul(t.tensor(2.0), t.ones(2)),
+    "matmul_dtypes": lambda t: t.ones(2, 2) @ t.ones(2, 2, dtype=t.float64),
+    "matmul_number": lambda t: t.ones(2) @ 2,
+    "outer_matrix": lambda t: t.outer(t.ones(2, 2), t.ones(2)),
+    "view_non_contiguous": lambda t: t.ones(2, 3).t().view(6),
+    "view_invalid": lambda t: t.ones(2, 3).view(4),
+    "reshape_invalid": lambda t: t.ones(2, 3).reshape(5, -1),
+    "reshape_two_unknown": lambda t: t.ones(2, 3).reshape(-1, -1),
+    "reshape_negative": lambda t: t.ones(2, 3).reshape(-2, 3),
+    "cat_sizes": lambda t: t.cat([t.ones(2, 3), t.ones(3, 2)]),
+    "cat_dims": lambda t: t.cat([t.ones(2, 3), t.ones(3)]),
+    "cat_empty": lambda t: t.cat([]),
+    "cat_tensor": lambda t: t.cat(t.ones(2, 3)),
+    "stack_sizes": lambda t: t.stack([t.ones(2), t.ones(3)]),
+    "t_3d": lambda t: t.ones(1, 2, 3).t(),
+    "flatten_order": lambda t: t.ones(2, 3).flatten(1, 0),
+    # scalars
+    "item_non_scalar": lambda t: t.ones(2).item(),
+    "item_empty": lambda t: t.ones(0).item(),
+    "float_non_scalar": lambda t: float(t.ones(2)),
+    "bool_non_scalar": lambda t: bool(t.ones(2)),
+    "len_zero_dim": lambda t: len(t.tensor(1.0)),
+    "iter_zero_dim": lambda t: list(t.tensor(1.0)),
+    "numpy_requires_grad": lambda t: _leaf(t).numpy(),
+    # dtypes
+    "mean_int": lambda t: t.arange(3).mean(),
+    "mean_int_dim": lambda t: t.arange(6).reshape(2, 3).mean(dim=0),
+    "mean_bool": lambda t: t.tensor([True, False]).mean(),
+    "softmax_int": lambda t: t.softmax(t.arange(3), 0),
+    "log_softmax_int": lambda t: t.arange(3).log_softmax(0),
+    "bool_minus_bool": lambda t: t.tensor([True]) - t.tensor([False]),
+    "bool_negation": lambda t: -t.tensor([True]),
+    "int_negative_power": lambda t: t.arange(3) ** -1,
+    "int_negative_power_tensor": lambda t: t.arange(3) ** t.tensor([-1, 2, 1]),
+    "clamp_without_bounds": lambda t: t.ones(2).clamp(),
+    "max_of_empty": lambda t: t.ones(0).max(),
+    "min_of_empty": lambda t: t.min(t.ones(2, 0)),
+    "tensor_of_string": lambda t: t.tensor("abc"),
+    "tensor_ragged": lambda t: t.tensor([[1.0, 2.0], [3.0]]),
+    "zeros_negative": lambda t: t.zeros(-1),
+    "arange_zero_step": lambda t: t.arange(0, 3, 0),
+    "arange_wrong_sign": lambda t: t.arange(3, 0, 1),
+    # indexing and dims
+    "index_out_of_range": lambda t: t.ones(2, 3)[2],
+    "index_out_of_range_negative": lambda t: t.ones(2, 3)[-3],
+    "index_out_of_range_second_dim": lambda t: t.ones(2, 3)[0, 3],
+    "index_out_of_range_column": lambda t: t.ones(2, 3)[:, -4],
+    "index_too_many": lambda t: t.ones(2, 3)[0, 0, 0],
+    "index_zero_dim": lambda t: t.tensor(1.0)[0],
+    "index_float": lambda t: t.ones(3)[1.0],
+    "index_negative_step": lambda t: t.ones(3)[::-1],
+    "dim_sum": lambda t: t.ones(2, 3).sum(2),
+    "dim_sum_negative": lambda t: t.ones(2, 3).sum(-3),
+    "dim_mean": lambda t: t.ones(2, 3).mean(dim=(0, 5)),
+    "dim_max": lambda t: t.ones(2, 3).max(dim=2),
+    "dim_min": lambda t: t.ones(2, 3).min(-3),
+    "dim_softmax": lambda t: t.ones(2, 3).softmax(2),
+    "dim_transpose": lambda t: t.ones(2, 3).transpose(0, 2),
+    "dim_unsqueeze": lambda t: t.ones(2, 3).unsqueeze(4),
+    "dim_squeeze": lambda t: t.ones(2, 3).squeeze(2),
+    "dim_cat": lambda t: t.cat([t.ones(2), t.ones(2)], 1),
+    "dim_stack": lambda t: t.stack([t.ones(2), t.ones(2)], 2),
+    "dim_size": lambda t: t.ones(2, 3).size(2),
+    "dim_zero_dim_sum": lambda t: t.tensor(1.0).sum(1),
+    "permute_wrong_count": lambda t: t.ones(2, 3).permute(0),
+    "grad_assign_shape": lambda t: setattr(_leaf(t), "grad", t.ones(2)),
+    "grad_assign_type": lambda t: setattr(_leaf(t), "grad", [1.0, 2.0, 3.0]),
+}
+
+
+def _no_grad_sum(t):
+    x = _leaf(t)
+    with t.no_grad():
+        return (x * 2).sum()
+
+
+def _set_requires_grad(tensor, value):
+    tensor.requires_grad = value
+    return tensor
+
+
+def _iadd(tensor, other):
+    tensor += other
+    return tensor
+
+
+def _setitem(tensor, key, value):
+    tensor[key] = value
+    return tensor
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_errors_and_edge_cases(name):
+    check(ERRORS[name])
+
+
+def test_error_cases_raise_somewhere():
+    """Most of ERRORS raise in torch; the table is not a list of no-ops."""
+    raised = sum(run(snippet, torch)[1] is not None for snippet in ERRORS.values())
+    assert raised >= len(ERRORS) - 10
