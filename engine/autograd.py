@@ -94,10 +94,13 @@ class Node:
         """True once a backward without ``retain_graph`` released what this node saved."""
         return self._freed
 
-    def release_saved(self) -> None:
+    def release_saved(self) -> bool:
+        """Drop what was saved for backward (as torch does after a pass); True if anything was."""
         if self.saves_tensors:
             self._freed = True
             self._saved = ()
+            return True
+        return False
 
     def backward(self, grad: np.ndarray) -> tuple:
         raise NotImplementedError
@@ -234,7 +237,7 @@ class BackwardPass:
         self.steps: list[Step] = []
         self.error: Exception | None = None
         self._dependencies = _count_dependencies(root)
-        self._pending: dict[Node, list] = {root: [Contribution(None, root_grad)]}
+        self._pending: dict[Node, list] = {root: [_new_tuple(Contribution, (None, root_grad))]}
         self._ready: list = []
         self._tiebreak = itertools.count()
         self._push_ready(root)
@@ -295,10 +298,7 @@ class BackwardPass:
             return self._accumulate(node, grad, tuple(contributions))
         saved = node._saved
         grads_out = node.backward(grad)
-        freed = False
-        if saved and not self.retain_graph and node.saves_tensors:
-            node.release_saved()
-            freed = True
+        freed = bool(saved) and not self.retain_graph and node.release_saved()
         return _new_tuple(Step, (len(self.steps), node, grad, tuple(contributions),
                                  self._send_all(node, grads_out), None, None, None, freed, saved))
 

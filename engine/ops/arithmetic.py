@@ -20,9 +20,24 @@ from engine.tensor import Tensor
 __all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow", "reciprocal"]
 
 
+_WRAPPED_NUMBERS: dict = {}
+
+
 def _as_saved(value, dtype: np.dtype):
-    """A value a node keeps for backward; Python numbers become 0-d arrays, as torch wraps them."""
-    return value._data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
+    """A value a node keeps for backward; Python numbers become 0-d arrays, as torch wraps them.
+
+    The arrays for numbers are shared and read-only (the same ``2`` is saved by many nodes).
+    """
+    if isinstance(value, Tensor):
+        return value._data
+    key = (value, dtype)
+    wrapped = _WRAPPED_NUMBERS.get(key)
+    if wrapped is None:
+        if len(_WRAPPED_NUMBERS) > 1024:
+            _WRAPPED_NUMBERS.clear()
+        wrapped = _WRAPPED_NUMBERS[key] = np.asarray(value, dtype=dtype)
+        wrapped.flags.writeable = False
+    return wrapped
 
 
 def _shape(value) -> tuple:
