@@ -213,7 +213,8 @@ def check_characters(source: str, *, code_only: bool = False) -> None:
 
 # ----- parsing ----------------------------------------------------------------------------
 
-def syntax_error(source: SourceText, error: SyntaxError, line_offset: int = 0) -> ExpressionError:
+def syntax_error(source: SourceText, error: SyntaxError, line_offset: int = 0,
+                 column_offset: int = 0) -> ExpressionError:
     """An ``ExpressionError`` at the place Python's parser points to."""
     lineno = (error.lineno or 1) + line_offset
     if lineno > len(source.line_starts) or lineno < 1:
@@ -224,7 +225,7 @@ def syntax_error(source: SourceText, error: SyntaxError, line_offset: int = 0) -
         offset = len(source.text.rstrip()) if end < 0 else start + len(
             source.text[start:end].rstrip())
     else:
-        offset = source.line_starts[lineno - 1] + error.offset - 1
+        offset = source.line_starts[lineno - 1] + error.offset - 1 + column_offset
     message = (error.msg or "invalid syntax").removesuffix(" (<unknown>, line 1)")
     return source.error(f"syntax error: {message}", offset)
 
@@ -259,12 +260,19 @@ def parse_expression(source: str) -> tuple[ast.Expression, SourceText]:
     text = SourceText(source)
     if not source.strip():
         raise text.error("the expression is empty", 0)
+    stripped = source.lstrip(" ")
+    indent = len(source) - len(stripped)  # leading spaces are fine in an input field
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        raise syntax_error(text, error) from None
+        raise syntax_error(text, error, column_offset=indent) from None
     except (RecursionError, MemoryError):
         raise too_complex(text) from None
+    if indent:
+        for node in ast.walk(tree):
+            if hasattr(node, "col_offset"):
+                node.col_offset += indent
+                node.end_col_offset += indent
     return tree, text
 
 

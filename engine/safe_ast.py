@@ -301,6 +301,7 @@ BINARY_OPERATORS = {
     ast.Mod: (operator.mod, "%"), ast.Pow: (operator.pow, "**"),
     ast.MatMult: (operator.matmul, "@"),
 }
+BINARY_SYMBOLS = {kind: symbol for kind, (_, symbol) in BINARY_OPERATORS.items()}
 IN_PLACE_OPERATORS = {
     ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
     ast.Div: operator.itruediv, ast.Pow: operator.ipow,
@@ -323,6 +324,13 @@ class ModuleRef:
 
     def __repr__(self) -> str:
         return "<module 'torch'>"
+
+
+def operator_offset(source: SourceText, left: ast.AST, right: ast.AST, symbol: str) -> int:
+    """Where the operator between two operands is (ast does not record it)."""
+    start, end = source.node_end(left), source.node_offset(right)
+    found = source.text.find(symbol, start, end)
+    return found if found >= 0 else start
 
 
 # ----- static checks ---------------------------------------------------------------------
@@ -355,6 +363,8 @@ _EXPRESSION_NODES = {
     "BinOp", "UnaryOp", "Compare", "BoolOp", "IfExp", "List", "Tuple", "Load", "Store",
     "And", "Or", "Add", "Sub", "Mult", "Div", "FloorDiv", "Mod", "Pow", "MatMult", "USub",
     "UAdd", "Not", "Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "Is", "IsNot",
+    # refused by the node that holds them, which knows where the operator is
+    "LShift", "RShift", "BitOr", "BitAnd", "BitXor", "Invert", "In", "NotIn",
 }
 
 
@@ -381,6 +391,8 @@ class Validator:
         return self.source.error(message, offset)
 
     def run(self, tree: ast.AST, *, base_offset: int = 0) -> None:
+        """Check every node; raise the refusal that comes first in the text."""
+        first = None
         stack = [(tree, 0, base_offset, False)]
         while stack:
             node, depth, offset, in_loop = stack.pop()
@@ -390,17 +402,40 @@ class Validator:
             if self.nodes > self.max_nodes:
                 raise self.fail(f"too long: more than {self.max_nodes} syntax nodes", offset)
             if depth > MAX_DEPTH:
-                raise self.fail(f"too deeply nested: more than {MAX_DEPTH} levels", offset)
-            kind = type(node).__name__
-            if kind not in self.allowed:
-                raise self.fail(self._refusal(node, kind), offset)
-            check = getattr(self, "check_" + kind, None)
-            if check is not None:
-                check(node, offset, in_loop)
-            child_in_loop = in_loop or kind == "For"
+                raise self.fail(f"too deeply nested: more than {MAX_DEPTH} levels",
+                                self.position(node, offset))
+            try:
+                self.check(node, offset, in_loop)
+            except ExpressionError as error:  # keep looking: report the leftmost refusal
+                if first is None or error.offset < first.offset:
+                    first = error
+            child_in_loop = in_loop or isinstance(node, ast.For)
             children = list(ast.iter_child_nodes(node))
             for child in reversed(children):
                 stack.append((child, depth + 1, offset, child_in_loop))
+        if first is not None:
+            raise first
+
+    def position(self, node: ast.AST, offset: int) -> int:
+        """Where to point for a node: its operator, attribute name or bracket, else its start."""
+        source = self.source
+        if isinstance(node, ast.BinOp):
+            return operator_offset(source, node.left, node.right, BINARY_SYMBOLS.get(
+                type(node.op), ""))
+        if isinstance(node, ast.Attribute):
+            return source.node_end(node) - len(node.attr)
+        if isinstance(node, (ast.Call, ast.Subscript)):
+            inner = node.func if isinstance(node, ast.Call) else node.value
+            return source.node_end(inner)
+        return offset
+
+    def check(self, node: ast.AST, offset: int, in_loop: bool) -> None:
+        kind = type(node).__name__
+        if kind not in self.allowed:
+            raise self.fail(self._refusal(node, kind), offset)
+        check = getattr(self, "check_" + kind, None)
+        if check is not None:
+            check(node, offset, in_loop)
 
     def _refusal(self, node: ast.AST, kind: str) -> str:
         if type(node) in _REFUSED_OPERATORS:
@@ -470,11 +505,28 @@ class Validator:
             raise self.fail(f"attribute {excerpt(attr)} is not allowed: it is not in the "
                             f"engine's table", at)
 
+    def check_UnaryOp(self, node, offset, in_loop):  # noqa: N802
+        if type(node.op) in _REFUSED_OPERATORS:
+            raise self.fail(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported",
+                            offset)
+
+    def check_Compare(self, node, offset, in_loop):  # noqa: N802
+        left = node.left
+        for op, right in zip(node.ops, node.comparators):
+            if type(op) in _REFUSED_OPERATORS:
+                symbol = _REFUSED_OPERATORS[type(op)].split()[-1]
+                raise self.fail(f"operator '{_REFUSED_OPERATORS[type(op)]}' is not supported",
+                                operator_offset(self.source, left, right, symbol))
+            left = right
+
     def check_Call(self, node, offset, in_loop):  # noqa: N802
         function = node.func
         if not isinstance(function, (ast.Name, ast.Attribute)):
             raise self.fail("only torch functions and tensor methods can be called", offset)
         self.callees.add(id(function))
+        if isinstance(function, ast.Name) and self.mode == EXPRESSION and (
+                function.id in self.names):
+            raise self.fail(f"{excerpt(function.id)} is a variable, not a function", offset)
         if isinstance(function, ast.Name) and self.mode == LESSON:
             name = function.id
             if name not in BUILTINS:
@@ -490,9 +542,14 @@ class Validator:
                 raise self.fail(f"keyword argument {excerpt(keyword.arg)} is not allowed", at)
 
     def check_BinOp(self, node, offset, in_loop):  # noqa: N802
+        if type(node.op) in _REFUSED_OPERATORS:
+            symbol = _REFUSED_OPERATORS[type(node.op)]
+            raise self.fail(f"operator '{symbol}' is not supported",
+                            operator_offset(self.source, node.left, node.right, symbol))
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(
                 node.left.value, str):
-            raise self.fail("%-formatting of strings is not allowed", offset)
+            at = operator_offset(self.source, node.left, node.right, "%")
+            raise self.fail("%-formatting of strings is not allowed", at)
 
 
 # ----- evaluation ------------------------------------------------------------------------
@@ -610,9 +667,7 @@ class Interpreter:
         return self.run(offset, bool, value)
 
     def operator_offset(self, left: ast.AST, right: ast.AST, symbol: str) -> int:
-        start, end = self.source.node_end(left), self.source.node_offset(right)
-        found = self.source.text.find(symbol, start, end)
-        return found if found >= 0 else start
+        return operator_offset(self.source, left, right, symbol)
 
     # -- dispatch --
     def eval(self, node: ast.AST):
