@@ -580,6 +580,9 @@ def _state(value, shape: tuple, dtype: str, where: str, budget: list) -> np.ndar
         level = [element for item in level for element in item]
     for item in level:
         if type(item) is not float and type(item) is not int:
+            if type(item) is list:
+                raise _InvalidError(f"{where} must be a nested list of shape {list(shape)}: "
+                                    f"found a list at depth {len(shape)}")
             raise _InvalidError(f"{where} must hold numbers only, not {_json_type(item)}")
     try:
         flat = np.array(level, dtype=np.float64)
