@@ -1,0 +1,465 @@
+"""The computation graph and one moment of its backward pass, drawn with matplotlib (Qt-free).
+
+``GraphPicture`` draws the static graph once (boxes, labels, edges) and keeps a few
+overlay collections that ``show(index)`` rewrites: the node running at step
+``index`` ringed, the gradient it sends travelling along each outgoing edge, several
+arriving gradients summed, every leaf's ``.grad`` buffer with the arithmetic of an
+accumulation written out, nodes already run outlined and freed nodes greyed. What
+``show`` draws depends only on (graph, steps, index): stepping back is
+``show(index - 1)``. The window blits the overlay (``animated=True``); export code
+uses a plain ``Figure`` and ``savefig`` (the default ``animated=False``).
+
+>>> import engine as torch
+>>> from engine.graph import to_networkx
+>>> from matplotlib.figure import Figure
+>>> x = torch.arange(4.0, requires_grad=True)
+>>> y = 2 * torch.dot(x, x)
+>>> graph = to_networkx(y, names={"x": x}, output_name="y")
+>>> steps = torch.BackwardPass(y).run().steps
+>>> picture = GraphPicture(Figure().add_subplot(), graph, steps)
+>>> overlay = picture.show(2)
+>>> print(picture.leaf_note("leaf0"))
+.grad: None
+→ [0, 4, 8, 12]
+>>> sorted(picture.freed_at(2))
+['fn1', 'fn2']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+
+from engine.explain import format_values
+from engine.graph import node_id
+from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
+from gui.graph_layout import layered_positions, node_text
+from gui.graph_style import style_for
+from gui.graph_text import MONO, SANS, box_path, shifted, text_path
+
+__all__ = ["GraphPicture", "MIN_FONT_SIZE"]
+
+MIN_FONT_SIZE = 6.0
+BOX_PAD = 4.0
+NOTE_PAD = 2.5
+RING_PAD = 3.0
+MISSING = object()
+MAX_TERMS = 4
+MAX_GROWTH = 1.4
+
+
+class GraphPicture:
+    """A backward graph on ``ax`` and the state of its backward pass after any step.
+
+    ``steps`` are the ``engine.Step``s of one pass over ``graph`` (from
+    ``engine.graph.to_networkx``). Optional, for a pass that is not the first on
+    this graph: ``freed_before`` (keys of nodes freed by earlier passes),
+    ``grads_before`` (leaf key -> its ``.grad`` before the pass, None for None),
+    ``failed`` (key of the node whose error stopped the pass) and ``error`` (its text).
+    ``font_size`` is the preferred text size: dense graphs get smaller text (never below
+    6 pt), small graphs on a large axes up to 1.4 times larger.
+    """
+
+    def __init__(self, ax, graph: nx.DiGraph, steps: Sequence = (), *, theme: str = "light",
+                 font_size: float = 9.0, animated: bool = False, freed_before: Iterable = (),
+                 grads_before: Mapping | None = None, failed=None, error: str | None = None):
+        self.ax = ax
+        self.graph = graph
+        self.theme = theme
+        self.style = style_for(theme)
+        self.keys = list(graph.nodes)
+        self._row = {key: row for row, key in enumerate(self.keys)}
+        positions = layered_positions(graph)
+        self._xy = np.array([positions[key] for key in self.keys], dtype=float).reshape(-1, 2)
+        self.font_size, split = self._fitted_font(font_size)
+        self._texts = [node_text(graph, key, split=split) for key in self.keys]
+        self._measure()
+        self._setup_axes()
+        self._static = self._draw_static()
+        self._overlay = self._make_overlay(animated)
+        self.selected: str | None = None
+        self.index = -1
+        self.set_steps(steps, freed_before=freed_before, grads_before=grads_before,
+                       failed=failed, error=error)
+
+    # ---- public -------------------------------------------------------------------------
+
+    @property
+    def overlay_artists(self) -> list:
+        """The collections ``show`` rewrites, in drawing order."""
+        return list(self._overlay)
+
+    def set_steps(self, steps: Sequence, *, freed_before: Iterable = (),
+                  grads_before: Mapping | None = None, failed=None,
+                  error: str | None = None) -> None:
+        """Use another pass over the same graph (see the class docstring for the options)."""
+        self.steps = list(steps)
+        self._step_keys = [node_id(self.graph, step.node) for step in self.steps]
+        self._freed_before = {key for key in freed_before if key in self._row}
+        self._grads_before = dict(grads_before or {})
+        if failed is not None and not isinstance(failed, str):
+            failed = node_id(self.graph, failed)
+        self.failed = failed if failed in self._row else None
+        self.error = error
+        self._leaf_of = {key: self._leaf_key(key) for key in self.keys
+                         if self.graph.nodes[key].get("kind") == "accumulate"}
+        self.index = max(-1, min(self.index, len(self.steps) - 1))
+
+    def set_selected(self, key: str | None) -> None:
+        """Ring ``key`` (a node the user clicked) from the next ``show`` on."""
+        self.selected = key if key in self._row else None
+
+    def show(self, index: int, travel: float = 1.0) -> list:
+        """The picture after ``steps[0..index]`` (-1: before the pass); returns the overlay.
+
+        ``travel`` (0..1) is how far this step's gradients have moved along their edges,
+        for animating between two steps; 1 is where they rest.
+        """
+        index = max(-1, min(int(index), len(self.steps) - 1))
+        self.index = index
+        self._draw_state(index)
+        self._draw_marks(index)
+        self._draw_notes(index, min(max(float(travel), 0.0), 1.0))
+        self._draw_caption(index)
+        return self.overlay_artists
+
+    def node_at(self, x: float, y: float) -> str | None:
+        """The key of the node whose box contains the data point (x, y), or None."""
+        if x is None or y is None or not self.keys:
+            return None
+        scale = self.ax.figure.dpi / 72.0
+        centres = self.ax.transData.transform(self._xy)
+        point = self.ax.transData.transform((x, y))
+        delta = np.abs(centres - point)
+        inside = np.all(delta <= self._half * scale, axis=1)
+        if not inside.any():
+            return None
+        distance = np.where(inside, np.hypot(delta[:, 0], delta[:, 1]), np.inf)
+        return self.keys[int(np.argmin(distance))]
+
+    def position(self, key: str) -> tuple:
+        """The data coordinates of a node's centre."""
+        return tuple(self._xy[self._row[key]])
+
+    def step_key(self, index: int) -> str | None:
+        """The graph key of the node that ran at ``steps[index]``."""
+        return self._step_keys[index] if 0 <= index < len(self._step_keys) else None
+
+    def freed_at(self, index: int) -> set:
+        """Keys of nodes whose saved tensors are freed after ``steps[0..index]``."""
+        freed = set(self._freed_before)
+        for position in range(min(index, len(self.steps) - 1) + 1):
+            if self.steps[position].freed:
+                freed.add(self._step_keys[position])
+        return freed
+
+    def leaf_grad(self, leaf: str, index: int):
+        """A leaf's ``.grad`` after ``steps[0..index]``: an array, None, or MISSING (unknown)."""
+        last = first = None
+        for position, step in enumerate(self.steps):
+            if step.is_accumulation and self._leaf_of.get(self._step_keys[position]) == leaf:
+                first = position if first is None else first
+                if position <= index:
+                    last = position
+        if last is not None:
+            return self.steps[last].grad_after
+        if first is not None:
+            return self.steps[first].grad_before
+        return self._grads_before.get(leaf, MISSING)
+
+    def leaf_note(self, leaf: str, index: int | None = None) -> str | None:
+        """The text under a leaf: its ``.grad``, written as a sum at its accumulation step."""
+        index = self.index if index is None else index
+        if 0 <= index < len(self.steps):
+            step = self.steps[index]
+            if step.is_accumulation and self._leaf_of.get(self._step_keys[index]) == leaf:
+                after = format_values(step.grad_after)
+                if step.grad_before is None:
+                    return f".grad: None\n→ {after}"
+                return (f"  {format_values(step.grad_before)}\n+ {format_values(step.grad_in)}"
+                        f"\n= {after}")
+        value = self.leaf_grad(leaf, index)
+        if value is MISSING:
+            return None
+        return format_values(value)
+
+    def remove(self) -> None:
+        """Take every artist of this picture off the axes."""
+        for artist in self._static + self._overlay:
+            artist.remove()
+        self._static, self._overlay = [], []
+
+    # ---- layout and static drawing ------------------------------------------------------
+
+    def _fitted_font(self, wanted: float) -> tuple:
+        if not self.keys:
+            return wanted, False
+        layers = Counter(self.graph.nodes[key].get("layer", 0) for key in self.keys)
+        points = 72.0 / self.ax.figure.dpi
+        column = self.ax.bbox.width * points / max(len(layers), 1)
+        row = self.ax.bbox.height * points / max(max(layers.values()), 1)
+        size, split = wanted, False
+        for split in (False, True):
+            widths, heights = [], []
+            for key in self.keys:
+                _, width, height = text_path(node_text(self.graph, key, split=split), wanted)
+                widths.append(width + 2 * BOX_PAD)
+                heights.append(height + 2 * BOX_PAD)
+            factor = min(MAX_GROWTH, 0.9 * column / max(widths), 0.8 * row / max(heights))
+            size = wanted * factor
+            if factor >= 0.85:
+                break
+        return max(MIN_FONT_SIZE, round(size * 2) / 2), split
+
+    def _measure(self) -> None:
+        self._label_paths, self._box_paths, half = [], [], []
+        for text in self._texts:
+            path, width, height = text_path(text, self.font_size, SANS)
+            self._label_paths.append(path)
+            self._box_paths.append(box_path(width, height, BOX_PAD))
+            half.append(((width / 2) + BOX_PAD, (height / 2) + BOX_PAD))
+        self._half = np.array(half, dtype=float).reshape(-1, 2)
+
+    def _setup_axes(self) -> None:
+        ax, style = self.ax, self.style
+        ax.set_axis_off()
+        ax.set_facecolor(style.background)
+        ax.figure.set_facecolor(style.background)
+        ax.set_autoscale_on(False)
+        if not self.keys:
+            ax.set_xlim(-1, 1)
+            ax.set_ylim(-1, 1)
+            return
+        scale = ax.figure.dpi / 72.0
+        half_px = self._half * scale
+        xs, ys = self._xy[:, 0], self._xy[:, 1]
+        note_px = 3.6 * self.font_size * 1.25 * scale
+        left = half_px[xs == xs.min(), 0].max() + 0.6 * self.font_size * 10 * scale
+        right = half_px[xs == xs.max(), 0].max() + 12
+        top = half_px[:, 1].max() + 2.4 * self.font_size * scale + 8
+        bottom = half_px[:, 1].max() + note_px + 8
+        self._limits(ax.set_xlim, xs, left, right, ax.bbox.width)
+        self._limits(ax.set_ylim, ys, bottom, top, ax.bbox.height)
+
+    @staticmethod
+    def _limits(setter, values, low_px, high_px, size_px) -> None:
+        span = float(values.max() - values.min())
+        inner = max(size_px - low_px - high_px, 0.25 * size_px, 40.0)
+        per_px = span / inner if span > 0 else 1.0 / max(size_px, 1.0)
+        setter(values.min() - low_px * per_px, values.max() + high_px * per_px)
+
+    def _draw_static(self) -> list:
+        ax, style, graph = self.ax, self.style, self.graph
+        edges = list(graph.edges)
+        rows_from = [self._row[u] for u, _ in edges]
+        rows_to = [self._row[v] for _, v in edges]
+        args = (ax, self._xy[rows_from], self._xy[rows_to], self._half[rows_from],
+                self._half[rows_to])
+        lines = EdgeLines(*args, colors=style.edge, linewidths=1.1, zorder=1)
+        heads = ArrowHeads(*args, facecolors=style.edge, edgecolors="none", zorder=1.5)
+        kinds = [(graph.nodes[key].get("kind"), graph.nodes[key].get("role")) for key in self.keys]
+        boxes = PointsCollection(ax, self._box_paths, self._xy, zorder=2, linewidths=1.3,
+                                 facecolors=[style.face(*kind) for kind in kinds],
+                                 edgecolors=[style.outline(*kind) for kind in kinds])
+        labels = PointsCollection(ax, self._label_paths, self._xy, zorder=3,
+                                  facecolors=style.foreground, edgecolors="none", linewidths=0)
+        artists = [lines, heads, boxes, labels]
+        for artist in artists:
+            ax.add_collection(artist, autolim=False)
+        return artists
+
+    def _make_overlay(self, animated: bool) -> list:
+        ax = self.ax
+        state = PointsCollection(ax, zorder=4)
+        marks = PointsCollection(ax, zorder=5)
+        notes = PointsCollection(ax, zorder=6)
+        caption = PointsCollection(ax, offset_transform=ax.transAxes, zorder=7)
+        overlay = [state, marks, notes, caption]
+        for artist in overlay:
+            artist.set_animated(animated)
+            ax.add_collection(artist, autolim=False)
+        return overlay
+
+    def _leaf_key(self, accumulate_key: str) -> str | None:
+        for target in self.graph.successors(accumulate_key):
+            if self.graph.nodes[target].get("kind") == "tensor":
+                return target
+        return None
+
+    # ---- the overlay ----------------------------------------------------------------------
+
+    def _ring(self, key: str, extra: float) -> tuple:
+        half = self._half[self._row[key]]
+        return box_path(2 * half[0] - 2 * BOX_PAD, 2 * half[1] - 2 * BOX_PAD, BOX_PAD + extra)
+
+    def _draw_state(self, index: int) -> None:
+        style = self.style
+        items = _Items()
+        freed = self.freed_at(index)
+        for position in range(index):
+            key = self._step_keys[position]
+            if key not in freed:
+                items.add(self._ring(key, 1.5), self._xy[self._row[key]], "none", style.visited,
+                          2.0, "solid")
+        for key in sorted(freed, key=self._row.get):
+            items.add(self._ring(key, 0.5), self._xy[self._row[key]], style.freed_wash,
+                      style.muted, 1.4, (0, (3, 2)))
+        items.apply(self._overlay[0])
+
+    def _draw_marks(self, index: int) -> None:
+        style = self.style
+        items = _Items()
+        if index >= 0:
+            key = self._step_keys[index]
+            items.add(self._ring(key, RING_PAD), self._xy[self._row[key]], "none", style.current,
+                      3.2, "solid")
+        if self.failed is not None and index == len(self.steps) - 1:
+            items.add(self._ring(self.failed, RING_PAD), self._xy[self._row[self.failed]],
+                      "none", style.failed, 3.2, "solid")
+        if self.selected is not None:
+            items.add(self._ring(self.selected, RING_PAD + 3.5),
+                      self._xy[self._row[self.selected]], "none", style.selected, 1.6,
+                      (0, (4, 2)))
+        items.apply(self._overlay[1])
+
+    def _draw_notes(self, index: int, travel: float) -> None:
+        items = _Items()
+        for key in self.keys:
+            node = self.graph.nodes[key]
+            if node.get("kind") == "tensor" and node.get("role") == "leaf":
+                self._leaf_grad_note(items, key, index)
+        if index >= 0:
+            self._step_notes(items, index, travel)
+        if self.failed is not None and index == len(self.steps) - 1:
+            self._note_above(items, self.failed, self._error_text(), self.style.failed,
+                             self.style.note_face, self.style.failed)
+        items.apply(self._overlay[2])
+
+    def _error_text(self) -> str:
+        text = (self.error or "this node raised an error").split(". ")[0]
+        if len(text) > 60:
+            text = text[:57] + "..."
+        return f"× {text}"
+
+    def _leaf_grad_note(self, items, key: str, index: int) -> None:
+        text = self.leaf_note(key, index)
+        if text is None:
+            return
+        style = self.style
+        active = "\n" in text
+        path, width, height = text_path(text, self.font_size, MONO, "left")
+        label_path, _, _ = text_path(".grad", self.font_size * 0.85, SANS)
+        half = self._half[self._row[key]]
+        shift = -(half[1] + height / 2 + NOTE_PAD + 3)
+        centre = self._xy[self._row[key]]
+        edge = style.note_edge if active else style.leaf_edge
+        face = style.note_face if active else style.background
+        items.add(shifted(box_path(width, height, NOTE_PAD), 0, shift), centre, face, edge,
+                  1.6 if active else 0.8, "solid")
+        items.add(shifted(path, 0, shift), centre, style.foreground, "none", 0, "solid")
+        if not active:
+            label_shift = (-width / 2 - NOTE_PAD - 14, shift)
+            items.add(shifted(label_path, *label_shift), centre, style.muted, "none", 0, "solid")
+
+    def _step_notes(self, items, index: int, travel: float) -> None:
+        step, key, style = self.steps[index], self._step_keys[index], self.style
+        if len(step.contributions) > 1:
+            self._note_above(items, key, _sum_text(step), style.foreground, style.note_face,
+                             style.note_edge)
+        elif step.contributions and step.contributions[0].source is None:
+            for source in self.graph.predecessors(key):
+                self._token(items, source, key, format_values(step.grad_in), travel)
+        if step.is_accumulation:
+            leaf = self._leaf_of.get(key)
+            if leaf is not None:
+                self._token(items, key, leaf, format_values(step.grad_in), travel)
+            return
+        for target in self.graph.successors(key):
+            slots = self.graph.edges[key, target].get("slots", ())
+            sent = [step.grads_out[slot] for slot in slots
+                    if slot < len(step.grads_out) and step.grads_out[slot] is not None]
+            if sent:
+                self._token(items, key, target, "\n".join(format_values(g) for g in sent), travel)
+
+    def _token(self, items, source: str, target: str, text: str, travel: float) -> None:
+        style = self.style
+        start, end = self._xy[self._row[source]], self._xy[self._row[target]]
+        where = start + (end - start) * (0.18 + 0.32 * travel)
+        path, width, height = text_path(text, self.font_size, MONO)
+        lift = max(self._half[self._row[source], 1], self._half[self._row[target], 1])
+        lift += height / 2 + NOTE_PAD + 3
+        items.add(shifted(box_path(width, height, NOTE_PAD), 0, lift), where,
+                  style.gradient_face, style.gradient, 1.2, "solid")
+        items.add(shifted(path, 0, lift), where, style.gradient, "none", 0, "solid")
+
+    def _note_above(self, items, key: str, text: str, color, face, edge) -> None:
+        path, width, height = text_path(text, self.font_size, MONO)
+        half = self._half[self._row[key]]
+        shift = half[1] + height / 2 + NOTE_PAD + RING_PAD + 4
+        centre = self._xy[self._row[key]]
+        items.add(shifted(box_path(width, height, NOTE_PAD), 0, shift), centre, face, edge, 1.2,
+                  "solid")
+        items.add(shifted(path, 0, shift), centre, color, "none", 0, "solid")
+
+    def _draw_caption(self, index: int) -> None:
+        items = _Items()
+        text = self._caption_text(index)
+        if text:
+            size = self.font_size + 1
+            path, width, height = text_path(text, size, SANS, "left")
+            scale = self.ax.figure.dpi / 72.0
+            bbox = self.ax.bbox
+            offset = ((width / 2 + 8) * scale / max(bbox.width, 1),
+                      1 - (height / 2 + 6) * scale / max(bbox.height, 1))
+            items.add(path, offset, self.style.foreground, "none", 0, "solid")
+        items.apply(self._overlay[3])
+
+    def _caption_text(self, index: int) -> str:
+        total = len(self.steps)
+        if index < 0:
+            text = "before the backward pass" if total or self.failed else ""
+        else:
+            step = self.steps[index]
+            name = step.name
+            if step.is_accumulation:
+                leaf = self._leaf_of.get(self._step_keys[index])
+                label = self.graph.nodes[leaf].get("label", leaf) if leaf else "leaf"
+                name = f"AccumulateGrad into {label}.grad"
+            text = f"step {index + 1} of {total}: {name}"
+        if self.failed is not None and index == total - 1:
+            label = self.graph.nodes[self.failed].get("label", self.failed)
+            text = (text + "\n" if text else "") + f"then {label} raised an error"
+        return text
+
+
+def _sum_text(step) -> str:
+    values = [format_values(c.grad) for c in step.contributions]
+    if len(values) > MAX_TERMS:
+        values = values[:MAX_TERMS - 1] + [f"... ({len(values)} terms)"]
+    return " + ".join(values) + f"\n= {format_values(step.grad_in)}"
+
+
+class _Items:
+    """Per-item paths and styles gathered for one PointsCollection."""
+
+    def __init__(self):
+        self.paths, self.offsets, self.faces, self.edges = [], [], [], []
+        self.widths, self.styles = [], []
+
+    def add(self, path, offset, face, edge, width, style) -> None:
+        self.paths.append(path)
+        self.offsets.append(tuple(offset))
+        self.faces.append(face)
+        self.edges.append(edge)
+        self.widths.append(width)
+        self.styles.append(style)
+
+    def apply(self, collection) -> None:
+        if not self.paths:
+            collection.set_items([], np.zeros((0, 2)))
+            return
+        collection.set_items(self.paths, self.offsets, facecolor=self.faces,
+                             edgecolor=self.edges, linewidth=self.widths, linestyle=self.styles)

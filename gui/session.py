@@ -1,0 +1,397 @@
+"""The window's model: inputs, the output, recorded backward passes and every ``.grad`` state.
+
+Views take a ``Session``, connect to its signals and read its attributes; they never
+compute gradients. The session asks the engine for everything: expressions go
+through ``engine.expression.evaluate`` (never ``eval``), a backward pass is an
+``engine.BackwardPass`` driven to its end, and the animation replays its recorded
+steps by moving ``step``.
+
+State kept in plain attributes (what a session file needs):
+
+- ``variables``: ``{name: definition}`` in order, x first (``{"x": "arange(4.0)"}``).
+- ``x_requires_grad``: the checkbox beside x (``x.requires_grad_(True)`` after defining it).
+- ``expression``: the expression source (``"2 * dot(x, x)"``).
+- ``retain_graph``, ``reuse_graph``: the options of the next backward.
+- ``passes_run``: backward passes started so far; ``step``: the step shown in the last
+  one (-1 = before its first step).
+- ``selected``: the graph key of the node the user clicked, or None.
+- ``history``: every state of each leaf's ``.grad`` buffer, in order, as dicts::
+
+      {"leaf": "x", "event": "define" | "backward" | "zero", "pass": 2 | None,
+       "step": 2 | None, "expression": "x.sum()" | None, "dtype": "float32",
+       "before": [0.0, 4.0, 8.0, 12.0] | None, "added": [1.0, 1.0, 1.0, 1.0] | None,
+       "after": [1.0, 5.0, 9.0, 13.0] | None}
+
+  (values as nested lists, None while ``.grad`` is None). ``grad_history`` gives the
+  same as ``{leaf: [None, array, ...]}``.
+- ``error``: the message shown under the inputs, or None::
+
+      {"kind": "input" | "runtime" | "unexpected", "field": "x" | "expression" | name | None,
+       "type": "RuntimeError", "message": "...", "offset": 7 | None, "source": "..." | None,
+       "non_scalar": False}
+
+Engine objects (not for saving): ``tensors`` (name -> Tensor), ``output``, ``graph``
+(``engine.graph.to_networkx``), ``steps`` (the last pass's ``engine.Step``s),
+``failed_key``, ``freed_before`` and ``grads_before`` (what the picture needs).
+
+>>> session = Session()
+>>> session.backward()
+True
+>>> session.history[-1]["after"]
+[0.0, 4.0, 8.0, 12.0]
+>>> session.expression = "x.sum()"
+>>> session.backward()
+True
+>>> [None if state is None else state.tolist() for state in session.grad_history["x"]]
+[None, [0.0, 4.0, 8.0, 12.0], [1.0, 5.0, 9.0, 13.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+import engine
+from engine.expression import ExpressionError, evaluate
+from engine.graph import to_networkx
+
+__all__ = ["Session", "DEFAULT_X", "DEFAULT_EXPRESSION", "NON_SCALAR_MESSAGE"]
+
+DEFAULT_X = "arange(4.0)"
+DEFAULT_EXPRESSION = "2 * dot(x, x)"
+NON_SCALAR_MESSAGE = "grad can be implicitly created only for scalar outputs"
+OUTPUT_NAME = "y"
+
+
+class Session(QObject):
+    """Inputs, output, passes and ``.grad`` history of one window (see the module docstring)."""
+
+    inputs_changed = Signal()
+    graph_changed = Signal()
+    pass_changed = Signal()
+    step_changed = Signal(int)
+    history_changed = Signal()
+    error_changed = Signal()
+    selection_changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.variables: dict[str, str] = {"x": DEFAULT_X}
+        self.x_requires_grad = True
+        self.expression = DEFAULT_EXPRESSION
+        self.retain_graph = False
+        self.reuse_graph = False
+        self.passes_run = 0
+        self.step = -1
+        self.selected: str | None = None
+        self.history: list[dict] = []
+        self.error: dict | None = None
+        self.tensors: dict = {}
+        self.output = None
+        self.graph = None
+        self.steps: list = []
+        self.failed_key: str | None = None
+        self.freed_before: set = set()
+        self.grads_before: dict = {}
+        self.error_text: str | None = None
+        self._defined: dict[str, tuple] = {}
+        self._output_source: tuple | None = None
+
+    # ---- inputs ----------------------------------------------------------------------------
+
+    def set_inputs(self, variables: dict | None = None, expression: str | None = None,
+                   x_requires_grad: bool | None = None) -> None:
+        """Change the sources (nothing is evaluated until ``define``/``forward``/``backward``)."""
+        if variables is not None:
+            self.variables = {str(name): str(source) for name, source in variables.items()}
+        if expression is not None:
+            self.expression = str(expression)
+        if x_requires_grad is not None:
+            self.x_requires_grad = bool(x_requires_grad)
+        self.inputs_changed.emit()
+
+    def define(self) -> bool:
+        """Evaluate the variables whose definition changed; False (and ``error``) on failure.
+
+        A redefined variable is a new tensor: its ``.grad`` starts again at None.
+        """
+        names = list(self.variables)
+        for name in list(self.tensors):
+            if name not in self.variables:
+                del self.tensors[name]
+                self._defined.pop(name, None)
+        for name in names:
+            source = self.variables[name]
+            wanted = (source, self.x_requires_grad if name == "x" else None)
+            if self._defined.get(name) == wanted and name in self.tensors:
+                continue
+            scope = {other: self.tensors[other] for other in names[:names.index(name)]
+                     if other in self.tensors}
+            tensor = self._evaluate(source, scope, name)
+            if tensor is None:
+                return False
+            self.tensors[name] = tensor
+            self._defined[name] = wanted
+            self._output_source = None
+            if tensor.requires_grad and tensor.is_leaf:
+                self._record(name, "define", tensor, after=_values(tensor.grad))
+                self.history_changed.emit()
+        return True
+
+    def _evaluate(self, source: str, scope: dict, field: str):
+        try:
+            value = evaluate(source, scope)
+            if field == "x" and self.x_requires_grad and not value.requires_grad:
+                value.requires_grad_(True)
+        except ExpressionError as error:
+            cause = error.__cause__
+            self._fail("input", field, type(cause).__name__ if cause else "ExpressionError",
+                       str(error), error.offset, source)
+            return None
+        except (RuntimeError, ValueError, TypeError, ArithmeticError) as error:
+            self._fail("input", field, type(error).__name__, str(error), None, source)
+            return None
+        return value
+
+    # ---- forward and backward ----------------------------------------------------------------
+
+    def forward(self) -> bool:
+        """Define the variables, evaluate the expression and draw its graph (no backward)."""
+        if not self.define():
+            return False
+        output = self._evaluate(self.expression, dict(self.tensors), "expression")
+        if output is None:
+            return False
+        self.output = output
+        self._output_source = (self.expression, tuple(self._defined.items()))
+        self.graph = to_networkx(output, names=dict(self.tensors), output_name=OUTPUT_NAME)
+        self.clear_error()
+        self._set_pass([], None, set(), error_text=None)
+        self.selected = self.selected if self.selected in self.graph else None
+        self.graph_changed.emit()
+        self.pass_changed.emit()
+        self.selection_changed.emit()
+        self.step_changed.emit(self.step)
+        return True
+
+    def can_reuse(self) -> bool:
+        """True when "reuse graph" would call backward again on the output already drawn."""
+        return (self.reuse_graph and self.output is not None and self._output_source is not None
+                and self._output_source[0] == self.expression
+                and all(self._defined.get(name, (None,))[0] == source
+                        for name, source in self.variables.items()))
+
+    def backward(self, *, ones: bool = False) -> bool:
+        """Run forward again (or reuse the output) and record a backward pass from it.
+
+        ``ones`` passes ``gradient=ones_like(output)`` (for a non-scalar output). The pass
+        is kept even when it stops with an error (torch's freed-graph error, say).
+        """
+        reused = self.can_reuse()
+        if reused:
+            self.freed_before = self._freed_nodes()
+        elif not self.forward():
+            return False
+        output = self.output
+        self.grads_before = self._leaf_grads()
+        try:
+            gradient = engine.ones_like(output) if ones else None
+            backward_pass = engine.BackwardPass(output, gradient, retain_graph=self.retain_graph)
+        except (RuntimeError, ValueError, TypeError) as error:
+            self._fail("runtime", "expression", type(error).__name__, str(error), None, None,
+                       non_scalar=str(error) == NON_SCALAR_MESSAGE)
+            return False
+        failed = _drive(backward_pass)
+        self.passes_run += 1
+        for step in backward_pass.steps:
+            if step.is_accumulation:
+                self._record(self._leaf_name(step.leaf), "backward", step.leaf,
+                             before=_values(step.grad_before), added=_values(step.grad_in),
+                             after=_values(step.grad_after), step=step.index)
+        error = backward_pass.error
+        failed_key = None
+        if failed is not None:
+            failed_key = self.graph.graph["ids"].get(id(failed))
+        freed = self.freed_before if reused else set()
+        if error is None:
+            self.clear_error()
+        else:
+            self._fail("runtime", "expression", type(error).__name__, str(error), None, None)
+        self._set_pass(backward_pass.steps, failed_key, freed,
+                       error_text=None if error is None else f"{type(error).__name__}: {error}")
+        self.history_changed.emit()
+        self.pass_changed.emit()
+        self.step_changed.emit(self.step)
+        return error is None
+
+    def zero_grad(self) -> bool:
+        """``leaf.grad.zero_()`` for every leaf whose ``.grad`` exists (x, w, b, ...)."""
+        zeroed = False
+        for name, leaf in self._leaves():
+            if leaf.grad is None:
+                continue
+            before = _values(leaf.grad)
+            leaf.grad.zero_()
+            self._record(name, "zero", leaf, before=before, after=_values(leaf.grad))
+            zeroed = True
+        if not zeroed:
+            self._fail("runtime", None, "AttributeError",
+                       "'NoneType' object has no attribute 'zero_' (.grad is None until the "
+                       "first backward)", None, None)
+            return False
+        self.clear_error()
+        self.grads_before = self._leaf_grads()
+        self._set_pass([], None, set(), error_text=None)
+        self.history_changed.emit()
+        self.pass_changed.emit()
+        self.step_changed.emit(self.step)
+        return True
+
+    # ---- the animation position and the selection -------------------------------------------
+
+    @property
+    def last_step(self) -> int:
+        return len(self.steps) - 1
+
+    def set_step(self, index: int) -> None:
+        """Show the picture after ``steps[0..index]`` (clamped to -1 .. last step)."""
+        index = max(-1, min(int(index), self.last_step))
+        if index != self.step:
+            self.step = index
+            self.step_changed.emit(index)
+
+    def select(self, key: str | None) -> None:
+        """Inspect a node of the graph (None: nothing)."""
+        key = key if self.graph is not None and key in self.graph else None
+        if key != self.selected:
+            self.selected = key
+            self.selection_changed.emit()
+
+    def step_of(self, key: str) -> int | None:
+        """The index of the step where node ``key`` ran in the last pass, or None."""
+        if self.graph is None:
+            return None
+        ids = self.graph.graph["ids"]
+        for step in self.steps:
+            if ids.get(id(step.node)) == key:
+                return step.index
+        return None
+
+    # ---- errors ------------------------------------------------------------------------------
+
+    def clear_error(self) -> None:
+        if self.error is not None:
+            self.error = None
+            self.error_changed.emit()
+
+    def report_unexpected(self, error: BaseException) -> None:
+        """Show an error nobody expected (the window's exception hook calls this)."""
+        self._fail("unexpected", None, type(error).__name__, str(error), None, None)
+
+    def _fail(self, kind, field, type_name, message, offset, source, *, non_scalar=False):
+        self.error = {"kind": kind, "field": field, "type": type_name,
+                      "message": " ".join(str(message).split()), "offset": offset,
+                      "source": source, "non_scalar": bool(non_scalar)}
+        self.error_changed.emit()
+
+    # ---- the .grad history -------------------------------------------------------------------
+
+    @property
+    def grad_history(self) -> dict:
+        """``{leaf: [state, ...]}``: None or a numpy array per state, in order."""
+        states: dict[str, list] = {}
+        for entry in self.history:
+            after = entry["after"]
+            value = None if after is None else np.asarray(after, dtype=entry["dtype"])
+            states.setdefault(entry["leaf"], []).append(value)
+        return states
+
+    def is_pending(self, entry: dict) -> bool:
+        """True for a state of the last pass that the animation has not reached yet."""
+        return (entry["event"] == "backward" and entry["pass"] == self.passes_run
+                and bool(self.steps) and entry["step"] > self.step)
+
+    def _record(self, leaf: str, event: str, tensor, *, before=None, added=None, after=None,
+                step=None) -> None:
+        self.history.append({
+            "leaf": leaf, "event": event, "pass": self.passes_run if event == "backward" else None,
+            "step": step, "expression": self.expression if event == "backward" else None,
+            "dtype": str(tensor.dtype).replace("torch.", ""),
+            "before": before, "added": added, "after": after,
+        })
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _set_pass(self, steps, failed_key, freed_before, *, error_text) -> None:
+        self.steps = list(steps)
+        self.failed_key = failed_key
+        self.freed_before = set(freed_before)
+        self.error_text = error_text
+        self.step = -1
+
+    def _leaves(self) -> list:
+        """(name, tensor) of every leaf that requires grad: the variables, then the graph's."""
+        leaves, seen = [], set()
+        for name, tensor in self.tensors.items():
+            if tensor.requires_grad and tensor.is_leaf:
+                leaves.append((name, tensor))
+                seen.add(id(tensor))
+        if self.graph is not None:
+            for key, data in self.graph.nodes(data=True):
+                tensor = data.get("tensor")
+                if data.get("role") == "leaf" and id(tensor) not in seen:
+                    leaves.append((data.get("label", key), tensor))
+                    seen.add(id(tensor))
+        return leaves
+
+    def _leaf_name(self, leaf) -> str:
+        for name, tensor in self.tensors.items():
+            if tensor is leaf:
+                return name
+        key = self.graph.graph["ids"].get(id(leaf)) if self.graph is not None else None
+        return self.graph.nodes[key].get("label", key) if key else "leaf"
+
+    def _leaf_grads(self) -> dict:
+        grads = {}
+        if self.graph is None:
+            return grads
+        for key, data in self.graph.nodes(data=True):
+            if data.get("role") == "leaf":
+                grad = data["tensor"].grad
+                grads[key] = None if grad is None else np.array(grad.detach().numpy())
+        return grads
+
+    def _freed_nodes(self) -> set:
+        if self.graph is None:
+            return set()
+        return {key for key, data in self.graph.nodes(data=True)
+                if data.get("node") is not None and data["node"].is_freed}
+
+
+def _values(array_or_tensor):
+    """Plain nested lists of floats (JSON-ready), or None."""
+    if array_or_tensor is None:
+        return None
+    if hasattr(array_or_tensor, "detach"):
+        array_or_tensor = array_or_tensor.detach().numpy()
+    return np.asarray(array_or_tensor, dtype=float).tolist()
+
+
+def _drive(backward_pass):
+    """Run a pass to its end one step at a time; the node whose step raised, or None."""
+    while not backward_pass.done:
+        upcoming = _upcoming_node(backward_pass)
+        try:
+            backward_pass.step()
+        except Exception:  # kept in backward_pass.error, shown by the window
+            return upcoming
+    return None
+
+
+def _upcoming_node(backward_pass):
+    """The node the pass runs next (read from its ready queue), or None if unknown."""
+    ready = getattr(backward_pass, "_ready", None)
+    try:
+        return ready[0][2] if ready else None
+    except (TypeError, IndexError, KeyError):
+        return None
