@@ -425,6 +425,45 @@ def _grad_history(leaves: dict, initial: dict, records: list[_PassRecord]) -> di
     return history
 
 
+def _failed_key(graph, steps) -> str | None:
+    """The graph key of the node whose error stopped a pass (the pass does not say which).
+
+    The node that raised is one that was ready to run: not run in this pass, with every
+    node sending it a gradient already run. Nodes run most recent first, so among those
+    it is the one created last; a freed node (the usual error) is preferred.
+    """
+    from engine.graph import node_id
+
+    ran = {node_id(graph, step.node) for step in steps}
+    ready = []
+    for key, data in graph.nodes(data=True):
+        if data.get("kind") not in ("function", "accumulate") or key in ran:
+            continue
+        senders = [source for source in graph.predecessors(key) if source != "output"]
+        if all(source in ran for source in senders):
+            node = data["node"]
+            ready.append((node.is_freed, node.sequence_nr, key))
+    return max(ready)[2] if ready else None
+
+
+def _picture_context(graph, records: list[_PassRecord], initial: dict) -> dict:
+    """What the picture of the last pass needs to know about the passes before it."""
+    from engine.graph import node_id
+
+    record = records[-1]
+    freed = {node_id(graph, step.node) for earlier in records[:-1] for step in earlier.steps
+             if step.freed}
+    before = records[-2].grads if len(records) > 1 else initial
+    keys = {data["label"]: key for key, data in graph.nodes(data=True)
+            if data.get("role") == "leaf"}
+    context = {"freed_before": freed,
+               "grads_before": {keys[name]: value for name, value in before.items()}}
+    if record.error is not None:
+        context["failed"] = _failed_key(graph, record.steps)
+        context["error"] = _error_text(record.error)
+    return context
+
+
 # ----- trace -----------------------------------------------------------------------------
 
 def _trace_command(options) -> int:
@@ -445,7 +484,7 @@ def _trace_command(options) -> int:
         else:
             _write_text(Path(options.json), text)
     if options.json != "-":
-        _print_trace(problem, records, history, options.backward, leaves)
+        _print_trace(problem, graph, records, history, options.backward, leaves)
     if options.save is not None:
         _save_trace_session(options, problem, records, history)
     return EXIT_RAISED if failed else EXIT_OK
@@ -467,7 +506,7 @@ def _write_text(path: Path, text: str) -> None:
         raise BadInputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
 
 
-def _print_trace(problem, records, history, count, leaves) -> None:
+def _print_trace(problem, graph, records, history, count, leaves) -> None:
     write = sys.stdout.write
     for name, source in problem.sources.items():
         write(f"{name} = {source}\n  {_indent(repr(problem.tensors[name]))}\n")
@@ -478,7 +517,7 @@ def _print_trace(problem, records, history, count, leaves) -> None:
         write(f"\nbackward pass {record.number} of {count}: {problem.output_name}.backward()\n")
         write(_step_table(record.steps, names, indent="  "))
         if record.error is not None:
-            write(f"  {_error_text(record.error)}\n")
+            write(_stopped_text(graph, record, indent="  "))
             continue
         for name in leaves:
             write(f"  {name}.grad = {_indent(record.shown[name])}\n")
@@ -488,6 +527,17 @@ def _print_trace(problem, records, history, count, leaves) -> None:
         write("\n.grad history (each state of the buffer, in order)\n")
         for name, states in history.items():
             write(f"  {name}: {' -> '.join(format_values(state) for state in states)}\n")
+
+
+def _stopped_text(graph, record: _PassRecord, indent: str = "") -> str:
+    """Where the pass stopped (when it can be told) and the error, as Python prints it."""
+    key = _failed_key(graph, record.steps)
+    where = ""
+    if key is not None:
+        node = graph.nodes[key]["node"]
+        why = " (its saved tensors were freed by an earlier backward)" if node.is_freed else ""
+        where = f"{indent}stopped at {node.name()}{why}:\n"
+    return f"{where}{indent}{_error_text(record.error)}\n"
 
 
 def _indent(text: str, prefix: str = "  ") -> str:
@@ -590,7 +640,8 @@ def _trace_json(problem, graph, records, history, options) -> dict:
         passes.append({
             "number": record.number, "steps": steps,
             "error": None if record.error is None else {
-                "type": type(record.error).__name__, "message": str(record.error)},
+                "type": type(record.error).__name__, "message": str(record.error),
+                "node": _failed_ref(graph, record.steps)},
             "grads": {name: _values(value) for name, value in record.grads.items()}})
     output = problem.output
     return {
@@ -608,6 +659,11 @@ def _trace_json(problem, graph, records, history, options) -> dict:
         "grad_history": {name: [_values(state) for state in states]
                          for name, states in history.items()},
     }
+
+
+def _failed_ref(graph, steps) -> dict | None:
+    key = _failed_key(graph, steps)
+    return None if key is None else {"id": key, "name": graph.nodes[key]["node"].name()}
 
 
 def _graph_json(graph) -> dict:
@@ -732,7 +788,9 @@ def _export_command(options) -> int:
     problem = _build(options)
     graph = _graph(problem, to_networkx)
     leaves = _leaves(graph)
+    initial = _grads(leaves)
     records = _run_passes(problem.output, options.pass_number, options.retain_graph, leaves)
+    context = _picture_context(graph, records, initial)
     record = records[-1]
     status = EXIT_OK
     if len(records) < options.pass_number:
@@ -749,13 +807,15 @@ def _export_command(options) -> int:
         if animated:
             bar = _ProgressBar(Path(options.out).name, quiet=options.quiet)
             written = export.export_animation(options.out, graph, steps, fps=options.fps,
-                                              dpi=dpi, theme=options.theme, progress=bar)
+                                              dpi=dpi, theme=options.theme, progress=bar,
+                                              **context)
             bar.close()
         else:
             index = len(steps) - 1 if step == "end" else step - 1
             if index >= len(steps):
                 raise BadInputError(f"--step {step}: the pass has only {len(steps)} steps")
-            export.export_graph(options.out, graph, steps, index, dpi=dpi, theme=options.theme)
+            export.export_graph(options.out, graph, steps, index, dpi=dpi, theme=options.theme,
+                                **context)
             written = True
     except export.ExportError as error:
         raise BadInputError(f"--out {options.out}: {error}") from None

@@ -100,7 +100,8 @@ def figure_size(graph) -> tuple[float, float]:
 class _Picture:
     """A GraphPicture on its own Figure and Agg canvas (nothing shared between exports)."""
 
-    def __init__(self, graph, steps: Sequence, *, theme: str, size, dpi: float):
+    def __init__(self, graph, steps: Sequence, *, theme: str, size, dpi: float,
+                 options: dict | None = None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -113,7 +114,7 @@ class _Picture:
         self.figure = Figure(figsize=(width, height), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         ax = self.figure.add_subplot()
-        self.picture = GraphPicture(ax, graph, list(steps), theme=theme)
+        self.picture = GraphPicture(ax, graph, list(steps), theme=theme, **(options or {}))
 
     def show(self, index: int) -> None:
         self.picture.show(index)
@@ -127,10 +128,13 @@ class _Picture:
 
 
 def export_graph(path, graph, steps: Sequence = (), index: int = -1, *, dpi: float = 150.0,
-                 theme: str = "light", size: tuple[float, float] | None = None) -> Path:
+                 theme: str = "light", size: tuple[float, float] | None = None,
+                 **picture_options) -> Path:
     """Write the graph as ``.png``, ``.svg`` or ``.pdf``, showing it after ``steps[0..index]``
     (-1: before the backward pass). ``dpi`` sets a PNG's resolution; ``size`` is in inches
-    (default: ``figure_size(graph)``). Returns the path written.
+    (default: ``figure_size(graph)``). ``picture_options`` go to ``GraphPicture`` (for a
+    later pass: ``freed_before``, ``grads_before``; for a pass that raised: ``failed``,
+    ``error``). Returns the path written.
     """
     path = Path(path)
     kind = check_target(path, dpi=dpi)
@@ -138,7 +142,7 @@ def export_graph(path, graph, steps: Sequence = (), index: int = -1, *, dpi: flo
         raise ExportError(f"{path.name}: a still picture is .png, .svg or .pdf; "
                           f".{kind} is an animation (use export_animation)")
     index = _check_index(index, steps)
-    picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi)
+    picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi, options=picture_options)
     try:
         picture.show(index)
         with _atomic(path) as temporary:
@@ -151,13 +155,14 @@ def export_graph(path, graph, steps: Sequence = (), index: int = -1, *, dpi: flo
 
 def export_animation(path, graph, steps: Sequence, *, fps: float = 2.0, dpi: float = 100.0,
                      theme: str = "light", size: tuple[float, float] | None = None,
-                     progress: Progress | None = None) -> bool:
+                     progress: Progress | None = None, **picture_options) -> bool:
     """Write the backward pass as ``.gif`` or ``.mp4``: one frame before the pass, one per
     step, the last held a little longer.
 
     ``progress(done, total)`` is called after each frame and once the file is written;
     returning False cancels: nothing is written and the result is False (True when the
-    file was written). MP4 needs ffmpeg (``mp4_available()``).
+    file was written). MP4 needs ffmpeg (``mp4_available()``). ``picture_options`` are
+    those of ``export_graph``.
     """
     path = Path(path)
     kind = check_target(path, dpi=dpi)
@@ -170,7 +175,7 @@ def export_animation(path, graph, steps: Sequence, *, fps: float = 2.0, dpi: flo
     if frames > MAX_FRAMES:
         raise ExportError(f"the pass has {len(steps):,} steps; an animation holds at most "
                           f"{MAX_FRAMES - 1:,}")
-    picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi)
+    picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi, options=picture_options)
     try:
         writer = _write_gif if kind == "gif" else _write_mp4
         return writer(path, picture, frames, fps, progress or (lambda done, total: True))
