@@ -24,8 +24,8 @@ __all__ = ["tensor", "as_tensor", "arange", "zeros", "ones", "full", "zeros_like
 FACTORY_REQUIRES_GRAD_MESSAGE = (
     "Only Tensors of floating point and complex dtype can require gradients")
 COPY_CONSTRUCT_WARNING = (
-    "To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or "
-    "sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).")
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+    "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
 
 _generator = {"rng": np.random.default_rng(0)}
 

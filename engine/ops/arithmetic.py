@@ -27,9 +27,11 @@ def _as_saved(value, dtype: np.dtype):
     """A value a node keeps for backward; Python numbers become 0-d arrays, as torch wraps them.
 
     The arrays for numbers are shared and read-only (the same ``2`` is saved by many nodes).
+    A tensor is kept in the op's dtype, so that backward computes in it as torch does.
     """
     if isinstance(value, Tensor):
-        return value._data
+        data = value._data
+        return data if data.dtype == dtype else data.astype(dtype)
     key = (value, dtype)
     wrapped = _WRAPPED_NUMBERS.get(key)
     if wrapped is None:
@@ -87,10 +89,22 @@ class SubBackward0(Node):
                 if self.needs_input_grad(1) else None)
 
 
+def _is_bool(value) -> bool:
+    if isinstance(value, Tensor):
+        return value.dtype is dtypes.bool_
+    return isinstance(value, (bool, np.bool_))
+
+
 def _check_bool_subtraction(input, other) -> None:
-    if dtypes.result_type(input, other) is dtypes.bool_:
+    """torch refuses ``-`` when either side is a bool (a Python bool counts as one)."""
+    first, second = _is_bool(input), _is_bool(other)
+    if first and second:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if first or second:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
@@ -248,7 +262,8 @@ class PowBackward1(Node):
     def __init__(self, inputs, result):
         Node.__init__(self, inputs)
         self.shapes = (_shape(inputs[0]), _shape(inputs[1]))
-        self._saved = (inputs[0]._data, inputs[1]._data, result)
+        self._saved = (_as_saved(inputs[0], result.dtype), _as_saved(inputs[1], result.dtype),
+                       result)
 
     def backward(self, grad):
         base, exponent, result = self.saved
@@ -299,18 +314,27 @@ def _integer_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, inverse, result).astype(result.dtype, copy=False)
 
 
+def _check_not_bool(result_dtype) -> None:
+    if result_dtype is dtypes.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+
+
 def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
     if is_scalar(input):
         return _scalar_pow(input, exponent)
     if is_scalar(exponent):
         _check_integer_power(input.dtype, exponent)
-        a, b, _ = promoted_arrays(input, exponent)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = np.power(a, b)
+        a, b, result_dtype = promoted_arrays(input, exponent)
+        if result_dtype is dtypes.bool_:  # torch answers x ** True and x ** False without pow
+            result = a.copy() if exponent else np.ones_like(a)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                result = np.power(a, b)
         return record(result, PowBackward0, (input, exponent), exponent)
     _check_shapes(input, exponent)
     a, b, result_dtype = promoted_arrays(input, exponent)
     if not result_dtype.is_floating_point:
+        _check_not_bool(result_dtype)
         return record(_integer_power(a, b), PowBackward1, (input, exponent), None)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.power(a, b)
@@ -318,7 +342,10 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
 
 
 def _scalar_pow(base, exponent: Tensor) -> Tensor:
-    a, b, _ = promoted_arrays(base, exponent)
+    a, b, result_dtype = promoted_arrays(base, exponent)
+    if not result_dtype.is_floating_point:
+        _check_not_bool(result_dtype)
+        return Tensor._wrap(_integer_power(np.asarray(a, dtype=b.dtype), b))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = np.power(np.asarray(a, dtype=b.dtype), b)
     return record(result, PowBackward2, (exponent, base), base, result)

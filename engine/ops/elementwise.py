@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import dtypes
 from engine.autograd import Node
 from engine.ops.common import broadcast_shape, promoted_arrays, record, sum_to_shape
 from engine.tensor import Tensor
@@ -101,6 +102,8 @@ class AbsBackward0(_SavesInput):
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
+    if input.dtype is dtypes.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return record(np.abs(input._data), AbsBackward0, (input,))
 
 
@@ -175,6 +178,8 @@ class ReluBackward0(_SavesResult):
 
 
 def relu(input: Tensor) -> Tensor:
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     result = np.maximum(input._data, 0).astype(input._data.dtype, copy=False)
     return record(result, ReluBackward0, (input,), result)
 
@@ -201,16 +206,13 @@ class ClampBackward1(_SavesInput):
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    result = input._data
+    bounds = [bound for bound in (min, max) if bound is not None]
+    result = input._data.astype(dtypes.result_type(input, *bounds).numpy, copy=False)
     if min is not None:
         result = np.maximum(result, min)
     if max is not None:
         result = np.minimum(result, max)
-    result = np.asarray(result)
-    if input.dtype.is_floating_point or all(
-            isinstance(bound, (int, type(None))) for bound in (min, max)):
-        result = result.astype(input._data.dtype, copy=False)
-    return record(result, ClampBackward1, (input,), min, max)
+    return record(np.asarray(result, dtype=result.dtype), ClampBackward1, (input,), min, max)
 
 
 class _PairwiseExtreme(Node):

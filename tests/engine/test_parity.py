@@ -713,3 +713,579 @@ def test_error_cases_raise_somewhere():
     """Most of ERRORS raise in torch; the table is not a list of no-ops."""
     raised = sum(run(snippet, torch)[1] is not None for snippet in ERRORS.values())
     assert raised >= len(ERRORS) - 10
+
+
+# ----------------------------------------------------------------- autograd semantics
+
+def _grad_is_none_until_first_backward(t):
+    x = t.arange(4.0, requires_grad=True)
+    before = x.grad
+    (x * 3).sum().backward()
+    return before, x.grad
+
+
+def _accumulates_in_place(t):
+    x = t.arange(4.0, requires_grad=True)
+    y = 2 * t.dot(x, x)
+    y.backward()
+    g = x.grad
+    first = g.clone()
+    x.sum().backward()
+    (x ** 3).mean().backward()
+    return first, g, x.grad, g is x.grad
+
+
+def _zero_in_place(t):
+    x = t.arange(4.0, requires_grad=True)
+    x.sum().backward()
+    g = x.grad
+    returned = x.grad.zero_()
+    zeroed = g.clone()
+    (x * x).sum().backward()
+    return returned is g, zeroed, g, x.grad is g
+
+
+def _grad_set_to_none(t):
+    x = t.arange(3.0, requires_grad=True)
+    x.sum().backward()
+    old = x.grad
+    x.grad = None
+    (2 * x).sum().backward()
+    return old, x.grad, x.grad is old
+
+
+def _grad_assigned(t):
+    x = t.arange(3.0, requires_grad=True)
+    x.grad = t.ones(3)
+    x.sum().backward()
+    return x.grad
+
+
+def _sum_accumulates_without_retain(t):
+    x = t.arange(3.0, requires_grad=True)
+    u = x.sum()
+    u.backward()
+    u.backward()
+    u.backward()
+    return u, x.grad
+
+
+def _lesson_flow(t):
+    x = t.arange(4.0)
+    x.requires_grad_(True)
+    y = 2 * t.dot(x, x)
+    y.backward()
+    first = x.grad.clone()
+    u = x.sum()
+    u.backward()
+    second = x.grad.clone()
+    x.grad.zero_()
+    u = x.sum()
+    u.backward()
+    return y, first, x.grad == 4 * x, second, u, x.grad
+
+
+def _freed_then_retained(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = (x.exp() * 2).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad
+
+
+def _freed_part_of_graph(t):
+    """A graph shared by two outputs: the shared part is freed by the first backward."""
+    x = t.arange(3.0, requires_grad=True)
+    h = x * x
+    a, b = h.sum(), (h + 1).sum()
+    a.backward()
+    b.backward()
+
+
+def _separate_graphs_share_leaf(t):
+    x = t.arange(3.0, requires_grad=True)
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    return x.grad
+
+
+def _backward_with_gradient(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * x
+    y.backward(t.tensor([1.0, 0.5, 2.0]))
+    return y, x.grad
+
+
+def _backward_of_leaf(t):
+    x = t.tensor(3.0, requires_grad=True)
+    x.backward()
+    x.backward(t.tensor(2.0))
+    return x.grad
+
+
+def _backward_returns_none(t):
+    x = t.arange(3.0, requires_grad=True)
+    return x.sum().backward()
+
+
+def _dot_two_contributions(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = t.dot(x, x)
+    return y, y.grad_fn, y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[1][0]
+
+
+def _accumulate_grad_variable(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    node = y.grad_fn.next_functions[0][0]
+    return node.variable is x, node.name(), node.next_functions, node.variable
+
+
+def _same_accumulator_across_graphs(t):
+    x = t.arange(3.0, requires_grad=True)
+    a, b = x * 2, x.exp()
+    return a.grad_fn.next_functions[0][0] is b.grad_fn.next_functions[0][0]
+
+
+def _grad_fn_of_leaf_and_constant(t):
+    x = t.arange(3.0, requires_grad=True)
+    return x.grad_fn, t.ones(2).grad_fn, x.is_leaf, t.ones(2).is_leaf, (x * 2).is_leaf
+
+
+def _requires_grad_flags(t):
+    x = t.arange(3.0)
+    before = x.requires_grad
+    same = x.requires_grad_()
+    c = t.ones(3)
+    mixed = x * c
+    x.requires_grad = False
+    return before, same is x, mixed.requires_grad, (c * 2).requires_grad, x.requires_grad
+
+
+def _requires_grad_false_on_leaf_stops_tracking(t):
+    x = t.arange(3.0, requires_grad=True)
+    x.requires_grad_(False)
+    return x, x * 2
+
+
+def _hook_on_leaf(t):
+    x = t.arange(3.0, requires_grad=True)
+    seen = []
+    x.register_hook(lambda grad: seen.append(grad.clone()))
+    x.register_hook(lambda grad: grad * 10)
+    (x * x).sum().backward()
+    return tuple(seen), x.grad
+
+
+def _hook_on_non_leaf(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    seen = []
+    y.register_hook(lambda grad: seen.append(grad.clone()))
+    y.register_hook(lambda grad: grad + 1)
+    z = y * y
+    z.sum().backward()
+    return tuple(seen), x.grad
+
+
+def _hook_removed(t):
+    x = t.arange(3.0, requires_grad=True)
+    handle = x.register_hook(lambda grad: grad * 100)
+    handle.remove()
+    handle.remove()
+    y = x * 2
+    handle_y = y.register_hook(lambda grad: grad * 100)
+    handle_y.remove()
+    y.sum().backward()
+    return x.grad
+
+
+def _hook_removed_between_backwards(t):
+    x = t.arange(3.0, requires_grad=True)
+    handle = x.register_hook(lambda grad: grad * 2)
+    x.sum().backward()
+    first = x.grad.clone()
+    handle.remove()
+    x.sum().backward()
+    return first, x.grad
+
+
+def _hook_order_with_retain_grad(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.register_hook(lambda grad: grad * 3)
+    (y * y).sum().backward()
+    return y.grad, x.grad
+
+
+def _retain_grad(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    before = y.retains_grad
+    y.retain_grad()
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward()
+    return before, y.retains_grad, y.grad, x.grad, x.retains_grad
+
+
+def _retain_grad_accumulates(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    s = y.sum()
+    s.backward(retain_graph=True)
+    s.backward()
+    return y.grad
+
+
+def _retain_grad_on_leaf(t):
+    x = t.arange(3.0, requires_grad=True)
+    x.retain_grad()
+    x.sum().backward()
+    return x.retains_grad, x.grad
+
+
+def _non_leaf_grad_warning(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    return y.grad
+
+
+def _non_leaf_grad_no_warning_after_retain(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    return y.grad
+
+
+def _no_grad(t):
+    x = t.arange(3.0, requires_grad=True)
+    with t.no_grad():
+        inside = t.is_grad_enabled()
+        y = x * 2
+        z = x.exp()
+        with t.enable_grad():
+            w = x * 3
+            nested = t.is_grad_enabled()
+        after_nested = t.is_grad_enabled()
+    return t.is_grad_enabled(), inside, nested, after_nested, y, z, w, y.is_leaf
+
+
+def _no_grad_decorator(t):
+    @t.no_grad()
+    def double(v):
+        return v * 2, t.is_grad_enabled()
+
+    x = t.arange(3.0, requires_grad=True)
+    return double(x), t.is_grad_enabled()
+
+
+def _enable_grad_decorator(t):
+    @t.enable_grad()
+    def double(v):
+        return v * 2
+
+    x = t.arange(3.0, requires_grad=True)
+    with t.no_grad():
+        y = double(x)
+    return y
+
+
+def _no_grad_restores_after_error(t):
+    try:
+        with t.no_grad():
+            raise KeyError("boom")
+    except KeyError:
+        pass
+    return t.is_grad_enabled()
+
+
+def _no_grad_comparisons(t):
+    x = t.arange(3.0, requires_grad=True)
+    return x > 1, x == x, x != 2, x < 1.5, x <= 1, x >= 1, (x * 2) > 1
+
+
+def _detach(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    d2 = x.detach()
+    d2[0] = 10.0
+    return d, d.requires_grad, d.is_leaf, d.grad_fn, x, d2
+
+
+def _detach_blocks_gradient(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * x.detach()
+    y.sum().backward()
+    return y, x.grad
+
+
+def _data(t):
+    x = t.arange(3.0, requires_grad=True)
+    d = x.data
+    with t.no_grad():
+        pass
+    d.mul_(2)
+    y = x * 2
+    return d, d.requires_grad, d.is_leaf, x, y, (y.data, y.data.grad_fn)
+
+
+def _data_update_like_sgd(t):
+    w = t.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        w.data -= 0.1 * w.grad.data
+        w.grad.zero_()
+    return w, loss
+
+
+def _sgd_with_no_grad(t):
+    w = t.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = ((w - 1) ** 2).mean()
+        loss.backward()
+        with t.no_grad():
+            w -= 0.5 * w.grad
+        w.grad = None
+    return w, loss, w.grad
+
+
+def _clone_keeps_graph(t):
+    x = t.arange(3.0, requires_grad=True)
+    c = x.clone()
+    c.sum().backward()
+    return c, x.grad
+
+
+def _tensor_state(t):
+    x = t.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    return (x.shape, x.size(), x.size(0), x.size(-1), x.dim(), x.ndim, x.numel(), x.dtype,
+            x.shape[1], len(x), x.T.shape, x.tolist(), x.detach().numpy(), x.sum().item(),
+            t.tensor(3).item(), t.tensor(True).item(), t.tensor([2.5]).item())
+
+
+def _isinstance(t):
+    return isinstance(t.ones(2), t.Tensor), isinstance(t.ones(2) * 2, t.Tensor), t.is_tensor(1)
+
+
+def _dtype_names(t):
+    return (t.float32, t.float64, t.int64, t.bool, t.float, t.double, t.long,
+            str(t.float32), repr(t.float64), t.float is t.float32, t.double is t.float64,
+            t.long is t.int64, t.ones(1).dtype is t.float32)
+
+
+def _equal_allclose(t):
+    a = t.tensor([1.0, 2.0])
+    return (t.equal(a, a.clone()), t.equal(a, t.tensor([1.0, 2.5])), a.equal(a),
+            t.equal(a, t.tensor([1.0, 2.0, 3.0])), t.allclose(a, a + 1e-9),
+            t.allclose(a, a + 1e-3), a.allclose(a * 1.0000001), t.allclose(a, a + 0.5, atol=1))
+
+
+def _item_and_conversions(t):
+    x = t.tensor([2.5])
+    return x.item(), float(x), int(x), bool(x), t.tensor(3).item(), f"{t.tensor(2.25):.1f}"
+
+
+SEMANTICS = {
+    name.lstrip("_"): function for name, function in list(globals().items())
+    if name.startswith("_") and callable(function) and name in {
+        "_grad_is_none_until_first_backward", "_accumulates_in_place", "_zero_in_place",
+        "_grad_set_to_none", "_grad_assigned", "_sum_accumulates_without_retain",
+        "_lesson_flow", "_freed_then_retained", "_freed_part_of_graph",
+        "_separate_graphs_share_leaf", "_backward_with_gradient", "_backward_of_leaf",
+        "_backward_returns_none", "_dot_two_contributions", "_accumulate_grad_variable",
+        "_same_accumulator_across_graphs", "_grad_fn_of_leaf_and_constant",
+        "_requires_grad_flags", "_requires_grad_false_on_leaf_stops_tracking", "_hook_on_leaf",
+        "_hook_on_non_leaf", "_hook_removed", "_hook_removed_between_backwards",
+        "_hook_order_with_retain_grad", "_retain_grad", "_retain_grad_accumulates",
+        "_retain_grad_on_leaf", "_non_leaf_grad_warning", "_non_leaf_grad_no_warning_after_retain",
+        "_no_grad", "_no_grad_decorator", "_enable_grad_decorator",
+        "_no_grad_restores_after_error", "_no_grad_comparisons", "_detach",
+        "_detach_blocks_gradient", "_data", "_data_update_like_sgd", "_sgd_with_no_grad",
+        "_clone_keeps_graph", "_tensor_state", "_isinstance", "_dtype_names", "_equal_allclose",
+        "_item_and_conversions",
+    }
+}
+
+
+@pytest.mark.parametrize("name", SEMANTICS)
+def test_autograd_semantics(name):
+    check(SEMANTICS[name])
+
+
+def test_non_leaf_grad_warning_is_compared():
+    _, _, shown = run(_non_leaf_grad_warning, torch)
+    assert shown and shown[0][0] == "UserWarning"
+
+
+# ----------------------------------------------------------------- factories
+
+FACTORIES = {
+    "tensor_floats": lambda t: t.tensor([1.0, 2.5, -3.0]),
+    "tensor_ints": lambda t: t.tensor([[1, 2], [3, 4]]),
+    "tensor_bools": lambda t: t.tensor([True, False]),
+    "tensor_mixed": lambda t: t.tensor([1, 2.5, True]),
+    "tensor_int_and_bool": lambda t: t.tensor([1, True]),
+    "tensor_scalar_float": lambda t: t.tensor(3.5),
+    "tensor_scalar_int": lambda t: t.tensor(7),
+    "tensor_scalar_bool": lambda t: t.tensor(False),
+    "tensor_empty": lambda t: t.tensor([]),
+    "tensor_empty_nested": lambda t: t.tensor([[], []]),
+    "tensor_tuple": lambda t: t.tensor((1.0, 2.0)),
+    "tensor_dtype": lambda t: t.tensor([1, 2], dtype=t.float64),
+    "tensor_dtype_float": lambda t: t.tensor([1, 2], dtype=t.float),
+    "tensor_dtype_long": lambda t: t.tensor([1.7, -2.7], dtype=t.long),
+    "tensor_dtype_bool": lambda t: t.tensor([0.0, 2.0], dtype=t.bool),
+    "tensor_requires_grad": lambda t: t.tensor([1.0, 2.0], requires_grad=True),
+    "tensor_double_requires_grad": lambda t: t.tensor([1, 2], dtype=t.double,
+                                                      requires_grad=True),
+    "tensor_of_tensor": lambda t: t.tensor(t.arange(3.0)),
+    "tensor_of_tensors": lambda t: t.tensor([t.tensor(1.0), t.tensor(2.0)]),
+    "tensor_large": lambda t: t.tensor([float(i) / 7 for i in range(2000)]),
+    "tensor_sci": lambda t: t.tensor([1e-5, 1.0, 1e6]),
+    "arange_end": lambda t: t.arange(5),
+    "arange_float_end": lambda t: t.arange(4.0),
+    "arange_start_end": lambda t: t.arange(2, 7),
+    "arange_step": lambda t: t.arange(0, 10, 3),
+    "arange_float_step": lambda t: t.arange(0, 1, 0.25),
+    "arange_negative_step": lambda t: t.arange(5, 0, -2),
+    "arange_dtype": lambda t: t.arange(3, dtype=t.float64),
+    "arange_requires_grad": lambda t: t.arange(3.0, requires_grad=True),
+    "arange_empty": lambda t: t.arange(0),
+    "zeros": lambda t: t.zeros(2, 3),
+    "zeros_tuple": lambda t: t.zeros((2, 3)),
+    "zeros_list": lambda t: t.zeros([3]),
+    "zeros_scalar": lambda t: t.zeros(()),
+    "zeros_dtype": lambda t: t.zeros(2, dtype=t.int64),
+    "zeros_requires_grad": lambda t: t.zeros(2, requires_grad=True),
+    "ones": lambda t: t.ones(3),
+    "ones_dtype": lambda t: t.ones(2, 2, dtype=t.bool),
+    "ones_requires_grad": lambda t: t.ones(2, dtype=t.float64, requires_grad=True),
+    "full": lambda t: t.full((2, 2), 1.5),
+    "full_int": lambda t: t.full((3,), 7),
+    "full_bool": lambda t: t.full((2,), True),
+    "full_dtype": lambda t: t.full((2,), 7, dtype=t.float32),
+    "full_requires_grad": lambda t: t.full((2,), 0.5, requires_grad=True),
+    "zeros_like": lambda t: t.zeros_like(t.arange(3)),
+    "zeros_like_dtype": lambda t: t.zeros_like(t.arange(3), dtype=t.float32),
+    "zeros_like_requires_grad": lambda t: t.zeros_like(t.ones(2), requires_grad=True),
+    "zeros_like_of_graph": lambda t: t.zeros_like(t.ones(2, requires_grad=True) * 2),
+    "ones_like": lambda t: t.ones_like(t.ones(2, 3, dtype=t.float64)),
+    "ones_like_requires_grad": lambda t: t.ones_like(t.ones(2), requires_grad=True),
+    "linspace": lambda t: t.linspace(0, 1, 5),
+    "linspace_negative": lambda t: t.linspace(-1, 1, 4),
+    "linspace_many": lambda t: t.linspace(-3.7, 11.3, 37),
+    "linspace_one": lambda t: t.linspace(2, 3, 1),
+    "linspace_dtype": lambda t: t.linspace(0, 1, 3, dtype=t.float64),
+    "linspace_requires_grad": lambda t: t.linspace(0, 1, 3, requires_grad=True),
+    "eye": lambda t: t.eye(3),
+    "eye_rectangular": lambda t: t.eye(2, 3),
+    "eye_dtype": lambda t: t.eye(2, dtype=t.int64),
+    "eye_requires_grad": lambda t: t.eye(2, requires_grad=True),
+    "rand_shape": lambda t: _shape_and_range(t.rand(2, 3)),
+    "rand_dtype": lambda t: _shape_and_range(t.rand(4, dtype=t.float64)),
+    "randn_shape": lambda t: tuple(t.randn(3, 2, requires_grad=True).shape),
+    "randn_requires_grad": lambda t: t.randn((2,), requires_grad=True).requires_grad,
+    "manual_seed_repeats": lambda t: _seeded_twice(t),
+}
+
+
+def _shape_and_range(tensor):
+    values = tensor.tolist()
+    flat = values if not values or not isinstance(values[0], list) else sum(values, [])
+    return tuple(tensor.shape), str(tensor.dtype), all(0 <= v < 1 for v in flat)
+
+
+def _seeded_twice(t):
+    t.manual_seed(3)
+    first = t.rand(4).tolist()
+    t.manual_seed(3)
+    return first == t.rand(4).tolist()
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_factories(name):
+    check(FACTORIES[name])
+
+
+# ----------------------------------------------------------------- type promotion
+
+OPERANDS = {
+    "f32": lambda t: t.tensor([1.5, -2.0, 3.0]),
+    "f64": lambda t: t.tensor([0.25, 2.0, -1.0], dtype=t.float64),
+    "i64": lambda t: t.tensor([3, -2, 2]),
+    "bool": lambda t: t.tensor([True, False, True]),
+    "f32_0d": lambda t: t.tensor(2.5),
+    "f64_0d": lambda t: t.tensor(-1.5, dtype=t.float64),
+    "i64_0d": lambda t: t.tensor(3),
+    "bool_0d": lambda t: t.tensor(True),
+    "int": lambda t: 2,
+    "float": lambda t: 0.5,
+    "bool_scalar": lambda t: True,
+}
+
+BINARY_OPERATORS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a ** b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+PYTHON_SCALARS = ("int", "float", "bool_scalar")
+PAIRS = [(a, b) for a in OPERANDS for b in OPERANDS
+         if not (a in PYTHON_SCALARS and b in PYTHON_SCALARS)]
+
+
+@pytest.mark.parametrize("operator", BINARY_OPERATORS)
+@pytest.mark.parametrize(("left", "right"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
+def test_type_promotion(operator, left, right):
+    def snippet(t):
+        return BINARY_OPERATORS[operator](OPERANDS[left](t), OPERANDS[right](t))
+    check(snippet)
+
+
+@pytest.mark.parametrize(("left", "right"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
+def test_type_promotion_of_functions_and_gradients(left, right):
+    """The function forms promote alike; gradients come back in each input's own dtype."""
+    def snippet(t):
+        a, b = OPERANDS[left](t), OPERANDS[right](t)
+        results = [t.add(a, b) if isinstance(a, t.Tensor) else None,
+                   t.mul(a, b) if isinstance(a, t.Tensor) else None]
+        leaves = [v for v in (a, b) if isinstance(v, t.Tensor) and v.dtype.is_floating_point]
+        for leaf in leaves:
+            leaf.requires_grad_()
+        if leaves:
+            (a * b + a / b - b).sum().backward()
+        return tuple(results), tuple(leaf.grad for leaf in leaves)
+    check(snippet)
+
+
+@pytest.mark.parametrize("operand", [name for name in OPERANDS if name != "bool_scalar"])
+@pytest.mark.parametrize("function", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+                                      "relu", "abs", "neg", "sum", "mean", "max", "min",
+                                      "softmax", "clamp", "double", "float", "long", "bool"])
+def test_dtypes_of_unary_functions(function, operand):
+    def snippet(t):
+        value = OPERANDS[operand](t)
+        if not isinstance(value, t.Tensor):
+            value = t.tensor(value)
+        if function == "softmax":
+            return t.softmax(value, 0)
+        if function == "clamp":
+            return value.clamp(min=0), value.clamp(max=1.5), value.clamp(0, 2)
+        if function in ("double", "float", "long", "bool"):
+            return getattr(value, function)()
+        return getattr(t, function)(value)
+    check(snippet)
