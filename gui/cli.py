@@ -692,6 +692,7 @@ def _save_trace_session(options, problem, records, history) -> None:
 # ----- run -------------------------------------------------------------------------------
 
 def _run_command(options) -> int:
+    from engine.graph import to_networkx
     from engine.lesson import LessonRunner
 
     lesson = _load_lesson(options.lesson)
@@ -711,7 +712,9 @@ def _run_command(options) -> int:
                 write(f"backward pass {count} of {len(result.passes)} in this cell\n")
                 write(_step_table(backward.steps, names, indent="  "))
                 if backward.error is not None:
-                    write(f"  {_error_text(backward.error)}\n")
+                    graph = to_networkx(backward.output, names=result.tensors)
+                    record = _PassRecord(count, list(backward.steps), backward.error)
+                    write(_stopped_text(graph, record, indent="  "))
         sys.stdout.flush()
     return EXIT_OK
 
