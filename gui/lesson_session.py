@@ -1,0 +1,289 @@
+"""The open lesson: its cells, what each one showed, and the next one to run.
+
+A ``LessonSession`` is the model behind the lessons panel (views subscribe to its
+signals and keep no state of their own). It loads a ``.py`` lesson with
+``engine.lesson.load_lesson``: a lesson outside the safe subset is refused whole, with
+a one-line message naming the line and column, and nothing runs. It reloads when the
+file changes on disk, so a teacher can edit the lesson in their own editor.
+
+>>> # session = LessonSession(); session.open("resources/lessons/02_chain_rule.py")
+>>> # session.run_next()      # -> CellResult of the first code cell, cell_ran emitted
+>>> # session.run_all(); session.restart()
+
+Signals, in the order they come for one cell:
+
+- ``cell_ran(index, CellResult)`` for every cell run (markdown cells on the way too);
+- ``passes_recorded(passes, tensors)`` when the cell ran ``backward()``: ``passes``
+  is the tuple of ``engine.BackwardPass`` in order, ``tensors`` the lesson's name ->
+  Tensor after the cell (to name each pass's leaves, see ``leaf_names``);
+- ``position_changed(next_index)``.
+
+``reloaded()`` comes after ``open``/a reload (cells may have changed: rebuild),
+``restarted()`` after ``restart`` (same cells, no results), ``error_changed(str)``
+with a load error or ``""``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from engine.expression import ExpressionError
+from engine.lesson import CellResult, Lesson, LessonRunner, load_lesson
+
+__all__ = ["LessonSession", "load_error_line", "leaf_names", "has_code", "builtin_lessons",
+           "LESSONS_DIR"]
+
+LESSONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "lessons"
+RELOAD_DELAY_MS = 250
+
+
+def load_error_line(error: Exception, path: str | os.PathLike | None = None) -> str:
+    """One line for a lesson that cannot be loaded: ``name.py, line 4, column 1: why``."""
+    name = os.path.basename(str(path)) if path else "lesson"
+    if isinstance(error, ExpressionError):
+        return f"{name}, line {error.lineno}, column {error.col}: {error}"
+    if isinstance(error, OSError):
+        return f"{name}: cannot read the file: {error.strerror or error}"
+    return f"{name}: {type(error).__name__}: {error}"
+
+
+def leaf_names(tensors: dict) -> dict:
+    """``id(tensor) -> name`` for a cell's tensors, to name the leaves of its passes.
+
+    A tensor bound to several names takes the first one assigned.
+    """
+    names: dict = {}
+    for name, tensor in tensors.items():
+        names.setdefault(id(tensor), name)
+    return names
+
+
+def has_code(cell) -> bool:
+    """True for a code cell with at least one statement (not only comments)."""
+    return cell.kind == "code" and bool(cell.statements)
+
+
+def builtin_lessons(directory: str | os.PathLike = LESSONS_DIR) -> list[tuple[str, Path]]:
+    """(title, path) of the lessons shipped in ``resources/lessons``, in file order.
+
+    The title is the file's first comment line without ``#`` and ``Lesson N:``.
+    """
+    lessons = []
+    for path in sorted(Path(directory).glob("*.py")):
+        title = path.stem.replace("_", " ")
+        try:
+            with open(path, encoding="utf-8-sig") as stream:
+                for line in stream:
+                    text = line.strip().lstrip("#").strip()
+                    if text and not text.startswith("%%"):
+                        title = re.sub(r"^Lesson \d+:\s*", "", text)
+                        break
+        except (OSError, UnicodeDecodeError):
+            continue
+        lessons.append((title, path))
+    return lessons
+
+
+class LessonSession(QObject):
+    """One open lesson, run cell by cell in one namespace (see the module docstring)."""
+
+    cell_ran = Signal(int, object)
+    passes_recorded = Signal(object, object)
+    position_changed = Signal(int)
+    reloaded = Signal()
+    restarted = Signal()
+    error_changed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, watch: bool = True,
+                 reload_delay_ms: int = RELOAD_DELAY_MS, module=None):
+        super().__init__(parent)
+        self.path: str | None = None
+        self.source: str | None = None
+        self.lesson: Lesson | None = None
+        self.error = ""
+        self.error_line: int | None = None
+        self.results: list[CellResult | None] = []
+        self.counts: list[int | None] = []
+        self.next_index = 0
+        self.runner: LessonRunner | None = None
+        self._module = module
+        self._count = 0
+        self._watcher = QFileSystemWatcher(self) if watch else None
+        if self._watcher is not None:
+            self._watcher.fileChanged.connect(self._on_file_changed)
+            self._watcher.directoryChanged.connect(self._on_directory_changed)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(reload_delay_ms)
+        self._reload_timer.timeout.connect(self._reload_if_changed)
+
+    # ----- state -------------------------------------------------------------------------
+
+    @property
+    def cells(self) -> tuple:
+        return self.lesson.cells if self.lesson else ()
+
+    @property
+    def at_end(self) -> bool:
+        """True when no cell is left to run (or no lesson is loaded)."""
+        return self.lesson is None or self.next_index >= len(self.cells)
+
+    @property
+    def current_line(self) -> int | None:
+        """The file line of the next cell to run, None at the end."""
+        return None if self.at_end else self.cells[self.next_index].lineno
+
+    @property
+    def title(self) -> str:
+        return os.path.basename(self.path) if self.path else ""
+
+    # ----- loading -----------------------------------------------------------------------
+
+    def open(self, path: str | os.PathLike) -> bool:
+        """Load the lesson at ``path``; False (and ``error``) when it is refused."""
+        self.path = os.path.abspath(os.fspath(path))
+        self._watch()
+        return self._load()
+
+    def reload(self) -> bool:
+        """Read the file again and start from the top."""
+        if self.path is None:
+            return False
+        return self._load()
+
+    def close(self) -> None:
+        """Forget the lesson (and stop watching its file)."""
+        self._unwatch()
+        self.path = self.source = self.lesson = self.runner = None
+        self.results, self.counts, self.next_index = [], [], 0
+        self._set_error("", None)
+        self.reloaded.emit()
+
+    def _load(self) -> bool:
+        self.source = _read_text(self.path)
+        try:
+            lesson = load_lesson(self.path)
+        except (ExpressionError, OSError, ValueError) as error:
+            self.lesson = self.runner = None
+            self.results, self.counts, self.next_index = [], [], 0
+            self._set_error(load_error_line(error, self.path), getattr(error, "lineno", None))
+            self.reloaded.emit()
+            return False
+        self.lesson = lesson
+        self._reset_runner()
+        self._set_error("", None)
+        self.reloaded.emit()
+        self.position_changed.emit(self.next_index)
+        return True
+
+    def _reset_runner(self) -> None:
+        self.runner = LessonRunner(self.lesson, module=self._module)
+        self.results = [None] * len(self.lesson.cells)
+        self.counts = [None] * len(self.lesson.cells)
+        self.next_index = 0
+        self._count = 0
+
+    def _set_error(self, message: str, line: int | None) -> None:
+        self.error_line = line if message else None
+        if message != self.error:
+            self.error = message
+            self.error_changed.emit(message)
+
+    # ----- running -----------------------------------------------------------------------
+
+    def run_next(self) -> CellResult | None:
+        """Run the next cell that has code (and the text-only cells before it).
+
+        Markdown cells and code cells holding only comments are passed on the way, as
+        a reader would; returns the result of the cell that ran code, None at the end.
+        """
+        while not self.at_end:
+            index = self.next_index
+            result = self._run(index)
+            if has_code(self.cells[index]):
+                return result
+        return None
+
+    def run_all(self) -> list[CellResult]:
+        """Run every cell left, in order; returns their results."""
+        results = []
+        while not self.at_end:
+            results.append(self._run(self.next_index))
+        return results
+
+    def restart(self) -> None:
+        """A fresh namespace and no results; the next cell is the first."""
+        if self.lesson is None:
+            return
+        self._reset_runner()
+        self.restarted.emit()
+        self.position_changed.emit(self.next_index)
+
+    def _run(self, index: int) -> CellResult:
+        try:
+            result = self.runner.run_cell(index)
+        except Exception as error:  # an engine bug must not close the window
+            result = CellResult(index, error=f"{type(error).__name__}: {error}")
+        self.results[index] = result
+        if has_code(self.cells[index]):
+            self._count += 1
+            self.counts[index] = self._count
+        self.next_index = index + 1
+        self.cell_ran.emit(index, result)
+        if result.passes:
+            self.passes_recorded.emit(result.passes, result.tensors)
+        self.position_changed.emit(self.next_index)
+        return result
+
+    # ----- watching the file ---------------------------------------------------------------
+
+    def _watch(self) -> None:
+        if self._watcher is None:
+            return
+        self._unwatch()
+        directory = os.path.dirname(self.path)
+        if os.path.isdir(directory):
+            self._watcher.addPath(directory)
+        if os.path.exists(self.path):
+            self._watcher.addPath(self.path)
+
+    def _unwatch(self) -> None:
+        if self._watcher is None:
+            return
+        paths = self._watcher.files() + self._watcher.directories()
+        if paths:
+            self._watcher.removePaths(paths)
+
+    def _on_file_changed(self, path: str) -> None:
+        self._reload_timer.start()
+
+    def _on_directory_changed(self, directory: str) -> None:
+        # Editors save by writing a new file and renaming it over the old one: the
+        # watcher then drops the path, and only the directory tells us.
+        if self.path and os.path.exists(self.path) and self.path not in self._watcher.files():
+            self._reload_timer.start()
+
+    def _reload_if_changed(self) -> None:
+        if self.path is None:
+            return
+        if self._watcher is not None and os.path.exists(self.path) and (
+                self.path not in self._watcher.files()):
+            self._watcher.addPath(self.path)
+        if not os.path.exists(self.path):
+            return  # replaced in two moves: the directory will tell us when it is back
+        text = _read_text(self.path)
+        if text is not None and text == self.source and self.lesson is not None:
+            return
+        self._load()
+
+
+def _read_text(path) -> str | None:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as stream:
+            return stream.read(4_000_000)
+    except OSError:
+        return None

@@ -1,0 +1,526 @@
+"""Presenter mode: palettes, full screen, large fonts and a key-help overlay.
+
+Four palettes (``light``, ``dark``, ``high_contrast``, ``colorblind``) describe the
+window *and* the graph. A colour never carries information alone: every palette also
+names a marker per node kind, a line style per edge state and a text mark per
+step state, so a projector, a print-out or a colour-blind student sees the same.
+
+>>> PALETTES["colorblind"].leaf_edge          # Okabe-Ito blue
+'#0072B2'
+>>> PALETTES["high_contrast"].markers["accumulate"], PALETTES["light"].marks["current"]
+('h', '▶')
+>>> sorted(PALETTES)
+['colorblind', 'dark', 'high_contrast', 'light']
+
+The window typically builds one ``PresenterControls(window)`` and puts its actions in
+a View menu: F11 full screen, F1 key help, Ctrl++ / Ctrl+- / Ctrl+0 font size, and
+the four palettes; ``palette_changed`` tells it to redraw the graph with
+``to_graph_style(palette)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palette",
+           "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",
+           "collect_shortcuts", "PresenterControls", "FONT_STEPS", "monospace_font"]
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common
+# colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+
+def _markers(**changes) -> dict:
+    """matplotlib markers per node kind: leaves round, functions square, accumulators hexagonal."""
+    return {"leaf": "o", "output": "D", "function": "s", "accumulate": "h", **changes}
+
+
+def _line_styles(**changes) -> dict:
+    """matplotlib line styles per edge state: a gradient in flight dashes, a freed edge dots."""
+    return {"edge": "-", "gradient": "--", "freed": ":", "visited": "-", **changes}
+
+
+def _marks(**changes) -> dict:
+    """Text marks per step state, put beside a node's label."""
+    return {"current": "▶", "visited": "✓", "failed": "✗", "freed": "∅", **changes}
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours of the window and of the graph, plus the shapes that back them up.
+
+    The graph fields carry the names of ``gui.graph_style.GraphStyle`` (see
+    ``to_graph_style``); ``markers`` (node kind -> matplotlib marker),
+    ``line_styles`` (edge state -> matplotlib line style), ``marks`` (state -> text
+    mark), ``line_width`` and ``current_line_width`` are for the graph drawing.
+    """
+
+    name: str
+    label: str
+    # the window
+    window: str
+    window_text: str
+    base: str
+    alternate_base: str
+    text: str
+    button: str
+    button_text: str
+    highlight: str
+    highlighted_text: str
+    link: str
+    error: str
+    current_cell: str
+    # the graph (GraphStyle's names)
+    background: str
+    foreground: str
+    muted: str
+    edge: str
+    leaf_face: str
+    leaf_edge: str
+    output_face: str
+    output_edge: str
+    function_face: str
+    function_edge: str
+    accumulate_face: str
+    accumulate_edge: str
+    gradient: str
+    gradient_face: str
+    note_face: str
+    note_edge: str
+    current: str
+    visited: str
+    failed: str
+    selected: str
+    freed_wash: tuple
+    # what backs the colours up
+    markers: dict = field(default_factory=_markers)
+    line_styles: dict = field(default_factory=_line_styles)
+    marks: dict = field(default_factory=_marks)
+    line_width: float = 1.2
+    current_line_width: float = 3.0
+
+    @property
+    def is_dark(self) -> bool:
+        return QColor(self.window).lightness() < 128
+
+
+PALETTES = {
+    "light": Palette(
+        name="light", label="Light",
+        window="#f6f8fa", window_text="#1f2328", base="#ffffff", alternate_base="#f3f4f6",
+        text="#1f2328", button="#eef1f4", button_text="#1f2328", highlight="#2563eb",
+        highlighted_text="#ffffff", link="#1d4ed8", error="#b3261e", current_cell="#fff4d6",
+        background="#ffffff", foreground="#1f2328", muted="#6b7280", edge="#8c959f",
+        leaf_face="#dbeafe", leaf_edge="#2563eb", output_face="#dcfce7", output_edge="#16a34a",
+        function_face="#f3f4f6", function_edge="#6b7280",
+        accumulate_face="#ffedd5", accumulate_edge="#ea580c",
+        gradient="#a21caf", gradient_face="#fdf4ff", note_face="#fffbeb", note_edge="#d97706",
+        current="#f59e0b", visited="#d8b4fe", failed="#dc2626", selected="#2563eb",
+        freed_wash=(1.0, 1.0, 1.0, 0.72),
+    ),
+    "dark": Palette(
+        name="dark", label="Dark",
+        window="#1b1f24", window_text="#e6edf3", base="#0d1117", alternate_base="#161b22",
+        text="#e6edf3", button="#21262d", button_text="#e6edf3", highlight="#388bfd",
+        highlighted_text="#ffffff", link="#79c0ff", error="#ff7b72", current_cell="#3a2e05",
+        background="#1b1f24", foreground="#e6edf3", muted="#9ca3af", edge="#8b949e",
+        leaf_face="#1e3a5f", leaf_edge="#60a5fa", output_face="#14532d", output_edge="#4ade80",
+        function_face="#2d333b", function_edge="#9ca3af",
+        accumulate_face="#5a2d0c", accumulate_edge="#fb923c",
+        gradient="#f0abfc", gradient_face="#3b0764", note_face="#3a2e05", note_edge="#fbbf24",
+        current="#fbbf24", visited="#a855f7", failed="#f87171", selected="#60a5fa",
+        freed_wash=(0.106, 0.122, 0.141, 0.72),
+    ),
+    # Black, white and a few saturated colours; thicker lines for a projector.
+    "high_contrast": Palette(
+        name="high_contrast", label="High contrast",
+        window="#000000", window_text="#ffffff", base="#000000", alternate_base="#1a1a1a",
+        text="#ffffff", button="#000000", button_text="#ffffff", highlight="#ffff00",
+        highlighted_text="#000000", link="#00ffff", error="#ff6060", current_cell="#333300",
+        background="#000000", foreground="#ffffff", muted="#d0d0d0", edge="#ffffff",
+        leaf_face="#000000", leaf_edge="#00ffff", output_face="#000000", output_edge="#00ff00",
+        function_face="#000000", function_edge="#ffffff",
+        accumulate_face="#000000", accumulate_edge="#ffff00",
+        gradient="#ff80ff", gradient_face="#000000", note_face="#000000", note_edge="#ffff00",
+        current="#ffff00", visited="#00ffff", failed="#ff6060", selected="#00ffff",
+        freed_wash=(0.0, 0.0, 0.0, 0.6),
+        line_width=2.0, current_line_width=4.5,
+    ),
+    # Okabe-Ito on white: the eight colours every colour-vision type tells apart.
+    "colorblind": Palette(
+        name="colorblind", label="Colour-blind safe (Okabe-Ito)",
+        window="#f7f7f7", window_text="#000000", base="#ffffff", alternate_base="#f0f0f0",
+        text="#000000", button="#ececec", button_text="#000000",
+        highlight=OKABE_ITO["blue"], highlighted_text="#ffffff", link=OKABE_ITO["blue"],
+        error=OKABE_ITO["vermillion"], current_cell="#fbf7cf",
+        background="#ffffff", foreground="#000000", muted="#595959", edge="#595959",
+        leaf_face="#d4e9f7", leaf_edge=OKABE_ITO["blue"],
+        output_face="#cdeee4", output_edge=OKABE_ITO["bluish_green"],
+        function_face="#f2f2f2", function_edge=OKABE_ITO["black"],
+        accumulate_face="#faf6c6", accumulate_edge=OKABE_ITO["black"],
+        gradient=OKABE_ITO["reddish_purple"], gradient_face="#f6e6ef",
+        note_face="#fdf3d9", note_edge=OKABE_ITO["orange"],
+        current=OKABE_ITO["orange"], visited=OKABE_ITO["sky_blue"],
+        failed=OKABE_ITO["vermillion"], selected=OKABE_ITO["blue"],
+        freed_wash=(1.0, 1.0, 1.0, 0.72),
+        line_width=1.5, current_line_width=3.5,
+    ),
+}
+
+_active = {"palette": PALETTES["light"]}
+
+
+def palette_for(name: str) -> Palette:
+    """The palette called ``name``; unknown names give ``light``."""
+    return PALETTES.get(name, PALETTES["light"])
+
+
+def active_palette() -> Palette:
+    """The palette last given to ``apply_palette`` (``light`` before that)."""
+    return _active["palette"]
+
+
+def apply_palette(palette: Palette | str, app: QApplication | None = None) -> Palette:
+    """Colour the whole application with ``palette`` (a Palette or its name).
+
+    Widgets get a ``QEvent.PaletteChange``; the lesson, explanation and check panels
+    re-render themselves on it. Returns the palette applied.
+    """
+    if isinstance(palette, str):
+        palette = palette_for(palette)
+    app = app or QApplication.instance()
+    _active["palette"] = palette
+    if app is None:
+        return palette
+    colours = QPalette()
+    roles = {
+        QPalette.Window: palette.window, QPalette.WindowText: palette.window_text,
+        QPalette.Base: palette.base, QPalette.AlternateBase: palette.alternate_base,
+        QPalette.Text: palette.text, QPalette.Button: palette.button,
+        QPalette.ButtonText: palette.button_text, QPalette.Highlight: palette.highlight,
+        QPalette.HighlightedText: palette.highlighted_text, QPalette.Link: palette.link,
+        QPalette.ToolTipBase: palette.base, QPalette.ToolTipText: palette.text,
+        QPalette.PlaceholderText: palette.muted, QPalette.BrightText: palette.error,
+    }
+    for role, colour in roles.items():
+        colours.setColor(QPalette.All, role, QColor(colour))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        colours.setColor(QPalette.Disabled, role, QColor(palette.muted))
+    app.setPalette(colours)
+    return palette
+
+
+def to_graph_style(palette: Palette):
+    """The palette as a ``gui.graph_style.GraphStyle`` (the fields both have)."""
+    from gui.graph_style import GraphStyle  # the drawing's own type; imported when asked
+
+    names = {item.name for item in dataclasses.fields(GraphStyle)}
+    values = {name: getattr(palette, name) for name in names if hasattr(palette, name)}
+    return GraphStyle(**values)
+
+
+def monospace_font(base: QFont) -> QFont:
+    """A fixed-width font of ``base``'s size (for code and tensor output)."""
+    font = QFont(base)
+    font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+    font.setStyleHint(QFont.TypeWriter)
+    font.setFixedPitch(True)
+    return font
+
+
+# ----- full screen ------------------------------------------------------------------------
+
+def toggle_full_screen(window: QWidget) -> bool:
+    """F11: full screen on, or back to the window's previous state; returns True when on."""
+    if window.isFullScreen():
+        if window.property("presenterWasMaximized"):
+            window.showMaximized()
+        else:
+            window.showNormal()
+        return False
+    window.setProperty("presenterWasMaximized", window.isMaximized())
+    window.showFullScreen()
+    return True
+
+
+# ----- font size --------------------------------------------------------------------------
+
+FONT_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+class FontScaler(QObject):
+    """The application's font size as a factor of the size it started with.
+
+    >>> # scaler = FontScaler(app); scaler.bigger(); scaler.factor -> 1.15
+    """
+
+    changed = Signal(float)
+
+    def __init__(self, app: QApplication | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._app = app or QApplication.instance()
+        self._base = QFont(self._app.font())
+        self._factor = 1.0
+
+    @property
+    def factor(self) -> float:
+        return self._factor
+
+    def set_factor(self, factor: float) -> None:
+        factor = min(max(float(factor), FONT_STEPS[0]), FONT_STEPS[-1])
+        if factor == self._factor:
+            return
+        self._factor = factor
+        font = QFont(self._base)
+        size = self._base.pointSizeF()
+        if size > 0:
+            font.setPointSizeF(size * factor)
+        else:
+            font.setPixelSize(max(1, round(self._base.pixelSize() * factor)))
+        self._app.setFont(font)
+        self.changed.emit(factor)
+
+    def bigger(self) -> float:
+        self.set_factor(next((s for s in FONT_STEPS if s > self._factor + 1e-9), FONT_STEPS[-1]))
+        return self._factor
+
+    def smaller(self) -> float:
+        below = [s for s in FONT_STEPS if s < self._factor - 1e-9]
+        self.set_factor(below[-1] if below else FONT_STEPS[0])
+        return self._factor
+
+    def reset(self) -> float:
+        self.set_factor(1.0)
+        return self._factor
+
+
+# ----- key help -----------------------------------------------------------------------------
+
+def _plain(text: str) -> str:
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").replace("...", "").strip()
+
+
+def collect_shortcuts(root: QWidget) -> list[tuple[str, str]]:
+    """(keys, what) for every shortcut under ``root``: actions, QShortcuts and buttons.
+
+    Keys read as Qt writes them for this platform (``Shift+Return``, ``F11``).
+    """
+    rows: dict[str, str] = {}
+
+    def add(sequences, what):
+        keys = ", ".join(s.toString(QKeySequence.NativeText) for s in sequences if not s.isEmpty())
+        if keys and what and keys not in rows:
+            rows[keys] = what
+
+    for action in root.findChildren(QAction) + list(root.actions()):
+        add(action.shortcuts(), _plain(action.toolTip() or action.text()))
+    for shortcut in root.findChildren(QShortcut):
+        add([shortcut.key()], shortcut.whatsThis() or _plain(shortcut.objectName()))
+    for button in root.findChildren(QAbstractButton):
+        add([button.shortcut()], _plain(button.toolTip() or button.text()))
+    return sorted(rows.items(), key=lambda row: (len(row[0]) > 3, row[0]))
+
+
+class KeyHelpOverlay(QWidget):
+    """A non-modal sheet over its parent listing every shortcut; F1 or Esc hides it.
+
+    ``show_over(window)`` collects the shortcuts of ``window`` (plus ``extra``
+    rows) each time it opens, so it never goes stale. Clicking it hides it too.
+    """
+
+    def __init__(self, parent: QWidget, extra: list[tuple[str, str]] | None = None):
+        super().__init__(parent)
+        self.setObjectName("keyHelpOverlay")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setAccessibleName("Keyboard shortcuts")
+        self.extra = list(extra or [])
+        self._previous_focus = None
+        self._card = QFrame(self)
+        self._card.setObjectName("keyHelpCard")
+        self._title = QLabel("Keyboard shortcuts  (F1 or Esc closes)")
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        self._title.setFont(title_font)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(24)
+        card_layout = QVBoxLayout(self._card)
+        card_layout.addWidget(self._title)
+        card_layout.addLayout(self._grid)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self._card, 0, Qt.AlignHCenter)
+        layout.addStretch(1)
+        self.rows: list[tuple[str, str]] = []
+        self._restyle()
+        parent.installEventFilter(self)
+        self.hide()
+
+    def set_rows(self, rows: list[tuple[str, str]]) -> None:
+        """Show these (keys, what) rows."""
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.rows = list(rows)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for row, (keys, what) in enumerate(self.rows):
+            key_label = QLabel(keys)
+            key_label.setFont(bold)
+            key_label.setTextFormat(Qt.PlainText)
+            what_label = QLabel(what)
+            what_label.setTextFormat(Qt.PlainText)
+            self._grid.addWidget(key_label, row, 0, Qt.AlignRight)
+            self._grid.addWidget(what_label, row, 1, Qt.AlignLeft)
+
+    def text(self) -> str:
+        """The rows as plain text, one ``keys: what`` per line."""
+        return "\n".join(f"{keys}: {what}" for keys, what in self.rows)
+
+    def show_over(self, window: QWidget | None = None) -> None:
+        window = window or self.parentWidget()
+        rows = collect_shortcuts(window)
+        known = {keys for keys, _ in rows}
+        self.set_rows(rows + [row for row in self.extra if row[0] not in known])
+        self.setGeometry(self.parentWidget().rect())
+        self._previous_focus = QApplication.focusWidget()
+        self.show()
+        self.raise_()
+        self.setFocus(Qt.OtherFocusReason)
+
+    def toggle(self) -> bool:
+        """Show or hide; returns True when it is now shown."""
+        if self.isVisible():
+            self.hide()
+            return False
+        self.show_over()
+        return True
+
+    def hideEvent(self, event):  # noqa: N802 - Qt's name
+        previous, self._previous_focus = self._previous_focus, None
+        if previous is not None:
+            try:
+                previous.setFocus(Qt.OtherFocusReason)
+            except RuntimeError:  # deleted meanwhile
+                pass
+        super().hideEvent(event)
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() in (Qt.Key_Escape, Qt.Key_F1):
+            self.hide()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event):  # noqa: N802
+        self.hide()
+        event.accept()
+
+    def eventFilter(self, watched, event):  # noqa: N802
+        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+            self.setGeometry(watched.rect())
+        return False
+
+    def changeEvent(self, event):  # noqa: N802
+        if event.type() in (QEvent.PaletteChange, QEvent.FontChange):
+            self._restyle()
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        palette = active_palette()
+        shade = QColor(palette.window)
+        shade.setAlpha(200)
+        rgba = f"rgba({shade.red()}, {shade.green()}, {shade.blue()}, {shade.alpha()})"
+        style = (f"#keyHelpOverlay {{ background-color: {rgba}; }}"
+                 f"#keyHelpCard {{ background-color: {palette.base}; color: {palette.text};"
+                 f" border: 2px solid {palette.text}; border-radius: 8px; padding: 12px; }}"
+                 f"#keyHelpCard QLabel {{ color: {palette.text}; }}")
+        if self.styleSheet() != style:
+            self.setStyleSheet(style)
+
+
+# ----- all of it, as actions ------------------------------------------------------------
+
+class PresenterControls(QObject):
+    """The presenter actions of one window, added to it so their keys work everywhere.
+
+    ``full_screen_action`` (F11), ``key_help_action`` (F1), ``bigger_font_action``
+    (Ctrl++, Ctrl+=), ``smaller_font_action`` (Ctrl+-), ``reset_font_action``
+    (Ctrl+0) and ``palette_actions`` (checkable, one per palette). Put them in a View
+    menu with ``actions()``; connect ``palette_changed(Palette)`` to redraw the graph.
+    """
+
+    palette_changed = Signal(object)
+
+    def __init__(self, window: QWidget, app: QApplication | None = None,
+                 extra_shortcuts: list[tuple[str, str]] | None = None):
+        super().__init__(window)
+        self.window = window
+        self.scaler = FontScaler(app, parent=self)
+        self.overlay = KeyHelpOverlay(window, extra_shortcuts)
+        self.full_screen_action = self._action("&Full screen", [QKeySequence("F11")],
+                                               lambda: toggle_full_screen(window))
+        self.full_screen_action.setCheckable(True)
+        self.key_help_action = self._action("&Keyboard shortcuts", [QKeySequence("F1")],
+                                            self.overlay.toggle)
+        self.bigger_font_action = self._action(
+            "&Larger text", [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")], self.scaler.bigger)
+        self.smaller_font_action = self._action("&Smaller text", [QKeySequence("Ctrl+-")],
+                                                self.scaler.smaller)
+        self.reset_font_action = self._action("&Normal text size", [QKeySequence("Ctrl+0")],
+                                              self.scaler.reset)
+        self.palette_group = QActionGroup(self)
+        self.palette_actions = []
+        for palette in PALETTES.values():
+            action = QAction(palette.label, self)
+            action.setCheckable(True)
+            action.setData(palette.name)
+            action.setChecked(palette is active_palette())
+            action.triggered.connect(lambda _=False, name=palette.name: self.set_palette(name))
+            self.palette_group.addAction(action)
+            self.palette_actions.append(action)
+        window.installEventFilter(self)
+
+    def _action(self, text, keys, slot) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcuts(keys)
+        action.setShortcutContext(Qt.WindowShortcut)
+        action.setToolTip(_plain(text))
+        action.triggered.connect(lambda _=False: slot())
+        self.window.addAction(action)
+        return action
+
+    def actions(self) -> list[QAction]:
+        return [self.full_screen_action, self.key_help_action, self.bigger_font_action,
+                self.smaller_font_action, self.reset_font_action]
+
+    def set_palette(self, name: str) -> Palette:
+        palette = apply_palette(name)
+        for action in self.palette_actions:
+            action.setChecked(action.data() == palette.name)
+        self.palette_changed.emit(palette)
+        return palette
+
+    def eventFilter(self, watched, event):  # noqa: N802
+        if watched is self.window and event.type() == QEvent.WindowStateChange:
+            self.full_screen_action.setChecked(self.window.isFullScreen())
+        return False
