@@ -61,8 +61,8 @@ API
 
 Limits: ``MAX_LESSON_LENGTH`` characters (checked before parsing), ``MAX_LESSON_NODES``
 syntax nodes, ``MAX_DEPTH`` nesting, ``CELL_TIME_LIMIT`` seconds per cell, ``MAX_LOOP``
-iterations per loop, ``MAX_CELL_OUTPUT`` printed characters per cell, and the tensor
-and integer limits of ``engine.safe_ast``.
+iterations per loop, ``MAX_CELL_OUTPUT`` printed characters and ``MAX_CELL_ELEMENTS``
+tensor elements made per cell, and the tensor and integer limits of ``engine.safe_ast``.
 
 Differences from a notebook: a last value is shown with ``repr`` (IPython's pretty
 printer wraps long lists over several lines); names are looked up at run time as
@@ -100,13 +100,14 @@ from engine.safe_ast import (
 
 __all__ = ["parse_lesson", "load_lesson", "Lesson", "Cell", "LessonRunner", "CellResult",
            "MAX_LESSON_LENGTH", "MAX_LESSON_NODES", "CELL_TIME_LIMIT", "MAX_LOOP",
-           "MAX_CELL_OUTPUT"]
+           "MAX_CELL_OUTPUT", "MAX_CELL_ELEMENTS"]
 
 MAX_LESSON_LENGTH = 200_000
 MAX_LESSON_NODES = 100_000
 CELL_TIME_LIMIT = 5.0
 MAX_LOOP = 10_000
 MAX_CELL_OUTPUT = 100_000
+MAX_CELL_ELEMENTS = 50_000_000  # tensor elements made by one cell (a bound on its memory)
 
 _MARKER = re.compile(r"#\s*%%(?P<rest>.*)")
 _STATEMENTS = {"Module", "Import", "alias", "Assign", "AugAssign", "Expr", "With", "withitem",
@@ -402,11 +403,10 @@ class LessonInterpreter(Interpreter):
     def unpack(self, target: ast.Tuple | ast.List, value) -> None:
         at = self.offset(target)
         count = len(target.elts)
-        try:
-            length = len(value)
-        except TypeError:
+        length = len(value) if hasattr(type(value), "__len__") else None
+        if length is None:
             raise self.run_error(TypeError(
-                f"cannot unpack non-iterable {safe_ast._type_name(value)} object"), at) from None
+                f"cannot unpack non-iterable {safe_ast._type_name(value)} object"), at)
         if length > count:
             raise self.run_error(ValueError(f"too many values to unpack (expected {count})"), at)
         if length < count:
@@ -524,6 +524,29 @@ class LessonInterpreter(Interpreter):
         raise TypeError("range() is allowed only in 'for NAME in range(n):'")
 
 
+class _PassAccountant:
+    """Counts the arrays that recorded backward passes keep against the cell's element limit."""
+
+    def __init__(self, interpreter: Interpreter, passes: list):
+        self.interpreter = interpreter
+        self.passes = passes
+        self.counted = 0
+
+    def __call__(self, offset: int) -> None:
+        if len(self.passes) == self.counted:
+            return
+        new, self.counted = self.passes[self.counted:], len(self.passes)
+        elements = sum(_step_elements(step) for backward in new
+                       for step in getattr(backward, "steps", ()))
+        self.interpreter.count_elements(elements, offset)
+
+
+def _step_elements(step) -> int:
+    arrays = (step.grad_in, *step.grads_out, step.grad_before, step.grad_after,
+              *getattr(step, "saved", ()))
+    return sum(getattr(array, "size", 0) for array in arrays if array is not None)
+
+
 @dataclass(frozen=True)
 class CellResult:
     """What a cell shows and did: see the module docstring."""
@@ -572,6 +595,7 @@ class LessonRunner:
         self.interpreter = LessonInterpreter(SourceText(lesson.source), module=module,
                                              variables=self.namespace, mode=LESSON,
                                              time_limit=time_limit)
+        self.interpreter.max_run_elements = MAX_CELL_ELEMENTS
         self.module = self.interpreter.backend.module
         self._grad_enabled = True
 
@@ -593,11 +617,13 @@ class LessonRunner:
             with warnings.catch_warnings(record=True) as caught, (
                     record() if record else contextlib.nullcontext([])) as passes:
                 warnings.simplefilter("always")
+                interpreter.after_call = _PassAccountant(interpreter, passes)
                 try:
                     value = self._run_statements(cell, output)
                 except ExpressionError as raised:
                     error = raised
         finally:
+            interpreter.after_call = None
             self._grad_enabled = self.module.is_grad_enabled()
             self.module.set_grad_enabled(previous)
         return CellResult(

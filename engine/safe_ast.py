@@ -46,7 +46,7 @@ EXPRESSION = "expression"
 LESSON = "lesson"
 
 MAX_TENSOR_ELEMENTS = 1_000_000
-MAX_RUN_ELEMENTS = 20_000_000      # all tensors made by one expression or one lesson cell
+MAX_RUN_ELEMENTS = 20_000_000      # all tensors made by one expression (a lesson cell: 50M)
 MAX_MATMUL_WORK = 1_000_000_000    # multiply-adds of one matrix product
 MAX_INT_DIGITS = 400
 MAX_INT = 10 ** MAX_INT_DIGITS
@@ -590,7 +590,9 @@ class Interpreter:
         self.time_limit = time_limit
         self.deadline = math.inf
         self.elements = 0
+        self.max_run_elements = MAX_RUN_ELEMENTS
         self.write = None  # print's target in lessons
+        self.after_call = None  # a lesson counts the memory its recorded passes keep
 
     # -- entry points --
     def validate(self, tree: ast.AST, **options) -> None:
@@ -642,10 +644,14 @@ class Interpreter:
         if elements > MAX_TENSOR_ELEMENTS:
             raise self.fail(f"{name}() would make a tensor of {elements:,} elements "
                             f"(limit {MAX_TENSOR_ELEMENTS:,})", offset)
+        self.count_elements(elements, offset)
+
+    def count_elements(self, elements: int, offset: int) -> None:
+        """Add to the elements this run has made; refuse more work past the limit."""
         self.elements += elements
-        if self.elements > MAX_RUN_ELEMENTS:
-            raise self.fail(f"too much work: more than {MAX_RUN_ELEMENTS:,} tensor elements "
-                            f"made in one run", offset)
+        if self.elements > self.max_run_elements:
+            raise self.fail(f"too much work: more than {self.max_run_elements:,} tensor "
+                            f"elements made in one run", offset)
 
     def check_value(self, value, offset: int):
         """Refuse results too large to keep: huge integers, long or deep lists, complex."""
@@ -765,7 +771,10 @@ class Interpreter:
         args = [self.eval(arg) for arg in node.args]
         kwargs = {keyword.arg: self.eval(keyword.value) for keyword in node.keywords}
         self.guard(name, predictor, args if owner is None else [owner, *args], kwargs, at)
-        return self.check_value(self.run(at, function, *args, **kwargs), at)
+        result = self.check_value(self.run(at, function, *args, **kwargs), at)
+        if self.after_call is not None:
+            self.after_call(at)
+        return result
 
     def eval_Subscript(self, node):  # noqa: N802
         owner = self.eval(node.value)
@@ -875,7 +884,7 @@ def _is_tensor_data(value) -> bool:
     stack = [value]
     while stack:
         item = stack.pop()
-        if type(item) in (list, tuple):
+        if isinstance(item, (list, tuple)):
             stack.extend(item)
         elif not isinstance(item, (bool, int, float, np.number)):
             return False
