@@ -1,0 +1,241 @@
+"""The chain rule of the current backward step, typeset and with its numbers.
+
+``ExplainPanel.show_step(step, leaf_name)`` shows ``engine.explain.explain(step)``: the
+node's local derivative rule typeset by matplotlib's mathtext (rendered straight to a
+pixmap with the Agg backend, no pyplot), then this step's numbers: the incoming
+gradient, what each input receives (incoming x local derivative = outgoing), for an
+AccumulateGrad the old ``.grad`` + new = total, and where a broadcast input's
+gradient was summed back to its shape.
+
+>>> # panel = ExplainPanel(); panel.show_step(pass_.steps[0], "x"); panel.clear()
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+
+import numpy as np
+from matplotlib import mathtext
+from matplotlib.font_manager import FontProperties
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QPalette, QPixmap
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
+
+from engine.explain import Explanation, explain
+from gui.presenter import monospace_font
+
+__all__ = ["ExplainPanel", "render_mathtext", "broadcast_dims", "broadcast_notes",
+           "input_line", "EMPTY_TEXT"]
+
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+EMPTY_TEXT = "Step through a backward pass: each node's chain rule is written out here."
+# Nodes whose inputs broadcast to the output's shape, so a gradient is summed back.
+ELEMENTWISE = frozenset({"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
+                         "PowBackward1", "MaximumBackward0", "MinimumBackward0"})
+
+
+@functools.lru_cache(maxsize=64)
+def _mathtext_png(text: str, colour: str, size: float, dpi: float) -> bytes:
+    buffer = io.BytesIO()
+    mathtext.math_to_image(text, buffer, prop=FontProperties(size=size), dpi=dpi,
+                           format="png", color=colour)
+    return buffer.getvalue()
+
+
+def render_mathtext(text: str, colour: str = "#000000", size: float = 14.0,
+                    dpi: float = 96.0, device_pixel_ratio: float = 1.0) -> QPixmap | None:
+    """``text`` (``$...$`` mathtext) as a pixmap, or None when mathtext refuses it.
+
+    ``size`` is in points; the pixmap carries ``device_pixel_ratio`` so it stays sharp
+    on high-density screens.
+    """
+    try:
+        data = _mathtext_png(text, colour, float(size), float(dpi) * device_pixel_ratio)
+    except Exception:  # noqa: BLE001 - mathtext raises ValueError and others on bad input
+        return None
+    pixmap = QPixmap()
+    if not pixmap.loadFromData(data, "PNG"):
+        return None
+    pixmap.setDevicePixelRatio(device_pixel_ratio)
+    return pixmap
+
+
+def broadcast_dims(output_shape, input_shape) -> tuple | None:
+    """The output dims a broadcast input's gradient is summed over, None if it did not broadcast.
+
+    >>> broadcast_dims((2, 3), (3,)), broadcast_dims((2, 3), (2, 1)), broadcast_dims((3,), (3,))
+    ((0,), (1,), None)
+    """
+    output_shape, input_shape = tuple(output_shape), tuple(input_shape)
+    lead = len(output_shape) - len(input_shape)
+    if lead < 0:
+        return None
+    dims = list(range(lead))
+    for position, size in enumerate(input_shape):
+        target = output_shape[lead + position]
+        if size == 1 and target != 1:
+            dims.append(lead + position)
+        elif size != target:
+            return None
+    return tuple(dims) or None
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def broadcast_notes(step) -> dict:
+    """input index -> a line saying its gradient was summed back over broadcast dims."""
+    if step.is_accumulation or step.name not in ELEMENTWISE or step.grad_in is None:
+        return {}
+    notes = {}
+    output_shape = np.shape(step.grad_in)
+    for index, sent in enumerate(step.grads_out):
+        if sent is None:
+            continue
+        dims = broadcast_dims(output_shape, np.shape(sent))
+        if dims:
+            which = "dim" if len(dims) == 1 else "dims"
+            notes[index] = (f"input {index} was broadcast: summed over {which} "
+                            f"{', '.join(map(str, dims))}, {_shape(output_shape)} -> "
+                            f"{_shape(np.shape(sent))}")
+    return notes
+
+
+def _rule_for_leaf(rule: str, leaf_name: str, is_accumulation: bool) -> str:
+    """AccumulateGrad's rule speaks of ``x.grad``: use the leaf's own name when it is a
+    plain one, and set ``.grad`` upright."""
+    if not is_accumulation:
+        return rule
+    name = leaf_name if _PLAIN_NAME.fullmatch(leaf_name or "") else "x"
+    name = name.replace("_", r"\_")
+    return (rule.replace("x.grad", name + r".\!\mathrm{grad}")
+            .replace(r"\partial x$", rf"\partial {name}$"))
+
+
+def _input_index(line: str) -> int | None:
+    if not line.startswith("to input "):
+        return None
+    number = line[len("to input "):].split(":", 1)[0]
+    return int(number) if number.isdigit() else None
+
+
+def input_line(step) -> str | None:
+    """Where each input's gradient goes: ``inputs: 0 -> MulBackward0, 1 -> AccumulateGrad``."""
+    if step.is_accumulation:
+        return None
+    parts = []
+    for index, (node, _) in enumerate(step.node.next_functions):
+        if node is None:
+            parts.append(f"{index} -> (needs no grad)")
+        else:
+            name = node.name()
+            parts.append(f"{index} -> {'AccumulateGrad' if 'AccumulateGrad' in name else name}")
+    return "inputs: " + ", ".join(parts) if parts else None
+
+
+class ExplainPanel(QWidget):
+    """Shows the explanation of one backward step; ``clear()`` shows the hint again."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("explainPanel")
+        self.explanation: Explanation | None = None
+        self.rule = ""
+        self.lines: list[str] = []
+        self.title_label = QLabel()
+        self.title_label.setObjectName("explainTitle")
+        self.title_label.setTextFormat(Qt.PlainText)
+        self.title_label.setWordWrap(True)
+        self.rule_label = QLabel()
+        self.rule_label.setObjectName("explainRule")
+        self.rule_label.setTextFormat(Qt.PlainText)
+        self.rule_label.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        self.rule_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.lines_view = QPlainTextEdit()
+        self.lines_view.setObjectName("explainLines")
+        self.lines_view.setReadOnly(True)
+        self.lines_view.setTabChangesFocus(True)
+        self.lines_view.setLineWrapMode(QPlainTextEdit.WidgetWidth)
+        self.lines_view.setAccessibleName("The numbers of this step")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.rule_label)
+        layout.addWidget(self.lines_view, 1)
+        self._apply_fonts()
+        self.clear()
+
+    def show_step(self, step, leaf_name: str = "x") -> Explanation:
+        """Explain ``step`` (an ``engine.Step``); ``leaf_name`` names an AccumulateGrad's leaf."""
+        self.explanation = explain(step, leaf_name)
+        self.rule = _rule_for_leaf(self.explanation.rule, leaf_name, step.is_accumulation)
+        notes = broadcast_notes(step)
+        lines = []
+        for line in self.explanation.lines:
+            lines.append(line)
+            index = _input_index(line)
+            if index in notes:
+                lines.append("  " + notes.pop(index))
+        lines += list(notes.values())
+        inputs = input_line(step)
+        self.lines = lines + ([inputs] if inputs else [])
+        self._render()
+        return self.explanation
+
+    def clear(self) -> None:
+        self.explanation = None
+        self.rule = ""
+        self.lines = []
+        self._render()
+
+    def text(self) -> str:
+        """Everything the panel says, as plain text (the rule in its mathtext source)."""
+        if self.explanation is None:
+            return EMPTY_TEXT
+        title = f"{self.explanation.title}: {self.explanation.formula}"
+        return "\n".join([title, self.rule] + [f"  {line}" for line in self.lines])
+
+    def _render(self) -> None:
+        explanation = self.explanation
+        if explanation is None:
+            self.title_label.setText("Chain rule")
+            self.rule_label.clear()
+            self.rule_label.hide()
+            self.lines_view.setPlainText(EMPTY_TEXT)
+            return
+        self.title_label.setText(f"{explanation.title}: {explanation.formula}")
+        self._render_rule()
+        self.rule_label.show()
+        self.lines_view.setPlainText("\n".join(self.lines))
+
+    def _render_rule(self) -> None:
+        rule = self.rule
+        colour = self.palette().color(QPalette.WindowText).name()
+        size = max(self.font().pointSizeF(), 6.0) * 1.6
+        pixmap = render_mathtext(rule, colour, size, self.logicalDpiY(),
+                                 self.devicePixelRatioF())
+        if pixmap is None:
+            self.rule_label.setPixmap(QPixmap())
+            self.rule_label.setText(rule.strip("$"))
+        else:
+            self.rule_label.setPixmap(pixmap)
+        self.rule_label.setToolTip(rule)
+        self.rule_label.setAccessibleName(rule.strip("$"))
+
+    def _apply_fonts(self) -> None:
+        title = QFont(self.font())
+        title.setBold(True)
+        title.setPointSizeF(max(self.font().pointSizeF(), 6.0) * 1.15)
+        self.title_label.setFont(title)
+        self.lines_view.setFont(monospace_font(self.font()))
+
+    def changeEvent(self, event):  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.FontChange, QEvent.PaletteChange):
+            if event.type() == QEvent.FontChange:
+                self._apply_fonts()
+            if self.explanation is not None:
+                self._render_rule()
+        super().changeEvent(event)
