@@ -88,6 +88,7 @@ class SourceText:
 
     def __init__(self, text: str):
         self.text = text
+        self.ascii = text.isascii()
         self.line_starts = [0]
         for match in re.finditer("\n", text):
             self.line_starts.append(match.end())
@@ -96,12 +97,13 @@ class SourceText:
         """The 0-based character offset of ast's ``(lineno, col_offset)``."""
         index = min(max(lineno, 1), len(self.line_starts)) - 1
         start = self.line_starts[index]
-        end = (self.line_starts[index + 1] if index + 1 < len(self.line_starts)
-               else len(self.text))
-        line = self.text[start:end]
-        if not line.isascii():
-            byte_col = len(line.encode("utf-8", "surrogatepass")[:byte_col].decode(
-                "utf-8", "ignore"))
+        if not self.ascii:
+            end = (self.line_starts[index + 1] if index + 1 < len(self.line_starts)
+                   else len(self.text))
+            line = self.text[start:end]
+            if not line.isascii():
+                byte_col = len(line.encode("utf-8", "surrogatepass")[:byte_col].decode(
+                    "utf-8", "ignore"))
         return min(start + max(byte_col, 0), len(self.text))
 
     def node_offset(self, node: ast.AST) -> int:

@@ -225,6 +225,9 @@ def sequence_size(value, _memo=None, _depth=0) -> tuple[int, int]:
         return known
     elements, depth = 0, 0
     for item in value:
+        if type(item) in (int, float, bool):
+            elements += 1
+            continue
         count, nested = sequence_size(item, memo, _depth + 1)
         elements += count
         depth = max(depth, nested)
