@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -50,7 +51,7 @@ class Node:
     """
 
     __slots__ = ("next_functions", "sequence_nr", "_saved", "_freed", "_input_meta",
-                 "_pre_hooks", "__weakref__")
+                 "_pre_hooks", "_versions", "__weakref__")
 
     def __init__(self, inputs=()):
         self.sequence_nr = next(_sequence)
@@ -68,6 +69,7 @@ class Node:
         self._saved = ()
         self._freed = False
         self._pre_hooks = None
+        self._versions = ()  # (array, version counter, version when saved, input tensor or None)
 
     def name(self) -> str:
         return type(self).__name__
@@ -99,8 +101,45 @@ class Node:
         if self.saves_tensors:
             self._freed = True
             self._saved = ()
+            self._versions = ()
             return True
         return False
+
+    # ----- torch's version check of saved tensors ---------------------------
+    def watch_saved(self, inputs: tuple, output) -> None:
+        """Note the version of each input (or the output) whose array this node saved."""
+        watched = []
+        for array in self._saved:
+            if array is None:
+                continue
+            if array is output._data:
+                watched.append((array, output._version_counter(), 0, None))
+                continue
+            for operand in inputs:
+                if getattr(operand, "_data", None) is array:
+                    counter = operand._version_counter()
+                    watched.append((array, counter, counter[0], operand))
+                    break
+        self._versions = tuple(watched)
+
+    def check_versions(self) -> None:
+        """Raise torch's error if a saved tensor was modified in place since it was saved."""
+        for array, counter, expected, tensor in self._versions:
+            if counter[0] != expected:
+                raise RuntimeError(_modified_message(self, array, counter[0], expected, tensor))
+
+    def keep_originals(self, array: np.ndarray) -> None:
+        """Before an in-place op overwrites ``array``, keep a private copy of it if saved."""
+        if any(saved is array for saved in self._saved):
+            self._saved = tuple(saved.copy() if saved is array else saved
+                                for saved in self._saved)
+            self._versions = tuple(entry for entry in self._versions if entry[0] is not array)
+
+    def rebind_output(self, old: np.ndarray, new: np.ndarray, counter: list) -> None:
+        """An in-place op's output now lives in ``new`` (the modified tensor's memory)."""
+        self._saved = tuple(new if saved is old else saved for saved in self._saved)
+        self._versions = tuple((new, counter, counter[0], None) if entry[0] is old else entry
+                               for entry in self._versions)
 
     def backward(self, grad: np.ndarray) -> tuple:
         raise NotImplementedError
@@ -112,6 +151,25 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def _modified_message(node: Node, array: np.ndarray, version: int, expected: int,
+                      tensor) -> str:
+    from engine.dtypes import from_numpy_dtype
+
+    described = (f"[torch.{from_numpy_dtype(array.dtype).legacy_name}Tensor "
+                 f"[{', '.join(str(n) for n in array.shape)}]]")
+    producer = node if tensor is None else tensor.grad_fn
+    if producer is not None:  # torch names the forward op: ExpBackward0 -> Exp
+        described += f", which is output 0 of {_BACKWARD_SUFFIX.sub('', producer.name())},"
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {described} is at version {version}; expected version "
+            f"{expected} instead. Hint: enable anomaly detection to find the operation that "
+            "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+            "check_nan=False).")
 
 
 class AccumulateGrad(Node):
@@ -297,6 +355,8 @@ class BackwardPass:
         if type(node) is AccumulateGrad:
             return self._accumulate(node, grad, tuple(contributions))
         saved = node._saved
+        if node._versions:
+            node.check_versions()
         grads_out = node.backward(grad)
         freed = bool(saved) and not self.retain_graph and node.release_saved()
         return _new_tuple(Step, (len(self.steps), node, grad, tuple(contributions),

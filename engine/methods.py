@@ -88,6 +88,7 @@ def _setitem(self, key, value) -> None:
     target = shapes.getitem(self, key)
     source = value._data if isinstance(value, Tensor) else value
     target._data[...] = source
+    self._version_counter()[0] += 1
 
 
 def _converter(dtype):

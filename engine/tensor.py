@@ -59,6 +59,8 @@ class Tensor:
     _hooks = None
     _retains_grad = False
     _accumulator_ref = None
+    _counter = None  # torch's version counter (a one-item list shared with views), made on demand
+    _base = None  # the tensor this one is a view of, as torch's ``._base``
 
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
 
@@ -196,7 +198,9 @@ class Tensor:
         self.dtype = value.dtype
 
     def detach(self) -> Tensor:
-        return Tensor._wrap(self._data)
+        detached = Tensor._wrap(self._data)
+        detached._counter = self._version_counter()  # shares memory and versions, as in torch
+        return detached
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -247,30 +251,55 @@ class Tensor:
         return self._data.itemsize
 
     # ----- in place -------------------------------------------------------
+    def _version_counter(self) -> list:
+        """The one-item list holding this tensor's version (shared with its views)."""
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = [0]
+        return counter
+
     def _check_in_place(self) -> None:
-        if self.grad_fn is None and self._requires_grad and is_grad_enabled():
+        """torch's refusal to modify a leaf that requires grad (or a view of one) in place."""
+        if not is_grad_enabled():
+            return
+        if self.grad_fn is None and self._requires_grad:
             raise RuntimeError(LEAF_IN_PLACE_MESSAGE)
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of " + LEAF_IN_PLACE_MESSAGE)
 
     def _assign_in_place(self, result: Tensor) -> Tensor:
-        """Make ``self`` hold ``result``: its values, and its history when one was recorded."""
-        if result.grad_fn is not None:
-            # A recorded in-place op: earlier nodes may have saved the old array, so the
-            # new values go into a new array (torch would bump a version counter instead).
-            self._data = result._data.astype(self._data.dtype, copy=False)
-            self.grad_fn = result.grad_fn
+        """Write ``result`` into ``self``'s memory and bump its version, as torch does.
+
+        A recorded op becomes ``self``'s history. A node that saved ``self`` earlier then
+        fails torch's version check on backward; the new node keeps a copy of any old
+        values it needs (torch's "original self") and watches ``self`` as its output.
+        """
+        node = result.grad_fn
+        if node is not None:
+            if self._base is not None:
+                raise RuntimeError("an in-place operation on a view of a tensor that is part of "
+                                   "a graph is outside the engine's subset")
+            node.keep_originals(self._data)
+        np.copyto(self._data, result._data, casting="unsafe")
+        counter = self._version_counter()
+        counter[0] += 1
+        if node is not None:
+            node.rebind_output(result._data, self._data, counter)
+            self.grad_fn = node
             self._requires_grad = True
-        else:
-            np.copyto(self._data, result._data, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
         self._check_in_place()
         self._data[...] = 0
+        self._version_counter()[0] += 1
         return self
 
     def fill_(self, value) -> Tensor:
         self._check_in_place()
         self._data[...] = value
+        self._version_counter()[0] += 1
         return self
 
     # ----- Python protocols -------------------------------------------------

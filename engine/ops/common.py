@@ -24,8 +24,10 @@ def record(data, node_class, inputs: tuple, *extra) -> Tensor:
     if _grad_state["enabled"]:
         for operand in inputs:
             if getattr(operand, "_requires_grad", False):
-                output.grad_fn = node_class(inputs, *extra)
+                node = output.grad_fn = node_class(inputs, *extra)
                 output._requires_grad = True
+                if node._saved:
+                    node.watch_saved(inputs, output)
                 break
     return output
 

@@ -32,6 +32,15 @@ T_ZERO_DIM_WARNING = (
 )
 
 
+def _view(data, node_class, inputs: tuple, *extra) -> Tensor:
+    """Record a view: it shares its input's memory and version counter and knows its base."""
+    result = record(data, node_class, inputs, *extra)
+    input = inputs[0]
+    result._counter = input._version_counter()
+    result._base = input if input._base is None else input._base
+    return result
+
+
 def normalize_dim(dim: int, ndim: int) -> int:
     """A dim in ``[-ndim, ndim)`` as a non-negative index, or torch's IndexError."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -151,14 +160,14 @@ def view(input: Tensor, *shape) -> Tensor:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
-    return record(result, ViewBackward0, (input,))
+    return _view(result, ViewBackward0, (input,))
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
     shape = _resolve_shape(_shape_args(shape), input._data.size)
     result = _view_without_copy(input._data, shape)
     if result is not None:
-        return record(result, ViewBackward0, (input,))
+        return _view(result, ViewBackward0, (input,))
     copy = clone(input)
     return record(copy._data.reshape(shape), UnsafeViewBackward0, (copy,))
 
@@ -197,7 +206,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     ndim = input._data.ndim
     dim0, dim1 = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
     data = np.swapaxes(input._data, dim0, dim1) if ndim else input._data
-    return record(data, TransposeBackward0, (input,), dim0, dim1)
+    return _view(data, TransposeBackward0, (input,), dim0, dim1)
 
 
 class TBackward0(Node):
@@ -213,7 +222,7 @@ def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return record(input._data.T, TBackward0, (input,))
+    return _view(input._data.T, TBackward0, (input,))
 
 
 class PermuteBackward0(Node):
@@ -240,7 +249,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     dims = tuple(normalize_dim(d, ndim) for d in dims)
     if len(set(dims)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return record(np.transpose(input._data, dims), PermuteBackward0, (input,), dims)
+    return _view(np.transpose(input._data, dims), PermuteBackward0, (input,), dims)
 
 
 def numpy_T(input: Tensor) -> Tensor:  # noqa: N802 - the property is spelled T
@@ -256,13 +265,13 @@ def numpy_T(input: Tensor) -> Tensor:  # noqa: N802 - the property is spelled T
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     dim = normalize_dim(dim, input._data.ndim + 1)
-    return record(np.expand_dims(input._data, dim), UnsqueezeBackward0, (input,))
+    return _view(np.expand_dims(input._data, dim), UnsqueezeBackward0, (input,))
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
     data = input._data
     if dim is None:
-        return record(data.reshape([n for n in data.shape if n != 1]), SqueezeBackward0,
+        return _view(data.reshape([n for n in data.shape if n != 1]), SqueezeBackward0,
                       (input,))
     if isinstance(dim, (tuple, list)):
         dims = {normalize_dim(d, data.ndim) for d in dim}
@@ -271,7 +280,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         dims = {normalize_dim(dim, data.ndim)}
         node = SqueezeBackward1
     shape = [n for i, n in enumerate(data.shape) if not (i in dims and n == 1)]
-    return record(data.reshape(shape), node, (input,))
+    return _view(data.reshape(shape), node, (input,))
 
 
 class SelectBackward0(Node):
@@ -297,7 +306,7 @@ def select(input: Tensor, dim: int, index: int, shown_dim: int | None = None) ->
                          f"{dim if shown_dim is None else shown_dim} with size {size}")
     index %= size
     data = input._data[(slice(None),) * dim + (index, Ellipsis)]  # a view, even when 0-d
-    return record(data, SelectBackward0, (input,), dim, index)
+    return _view(data, SelectBackward0, (input,), dim, index)
 
 
 class SliceBackward0(Node):
@@ -323,13 +332,13 @@ def _slice_along(input: Tensor, dim: int, index: slice, always: bool) -> Tensor:
         return input
     index = slice(*bounds)
     data = input._data[(slice(None),) * dim + (index,)]
-    return record(data, SliceBackward0, (input,), dim, index)
+    return _view(data, SliceBackward0, (input,), dim, index)
 
 
 def getitem(input: Tensor, key) -> Tensor:
     """Indexing with ints, slices, ``None`` and ``...`` (and tuples of them), as torch does."""
     if key is Ellipsis:
-        return record(input._data[...], AliasBackward0, (input,))
+        return _view(input._data[...], AliasBackward0, (input,))
     if isinstance(key, slice):
         _check_index_count(input, 1)
         return _slice_along(input, 0, key, always=True)
@@ -361,7 +370,7 @@ def getitem(input: Tensor, key) -> Tensor:
             result = select(result, dim, int(item), shown_dim=input_dim)
         input_dim += 1
     if result is input:  # only full slices: torch returns an alias
-        return record(input._data[...], AliasBackward0, (input,))
+        return _view(input._data[...], AliasBackward0, (input,))
     return result
 
 

@@ -1289,3 +1289,172 @@ def test_dtypes_of_unary_functions(function, operand):
             return getattr(value, function)()
         return getattr(t, function)(value)
     check(snippet)
+
+
+# ----------------------------------------------------------------- in place and versions
+
+def _modified_saved_leaf(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    with t.no_grad():
+        x += 1
+    y.sum().backward()
+
+
+def _modified_saved_output(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x.exp()
+    y += 1
+    y.sum().backward()
+
+
+def _modified_saved_input(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    z = y.pow(2)
+    y.mul_(2)
+    z.sum().backward()
+
+
+def _modified_input_current_name(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    z = y.max()
+    y.add_(1)
+    z.backward()
+
+
+def _modified_through_view(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = (x * 2).tanh()
+    w = z.view(3)
+    with t.no_grad():
+        w.add_(1)
+    z.sum().backward()
+
+
+def _modified_constant(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = t.ones(3)
+    z = x * c
+    c.zero_()
+    z.sum().backward()
+
+
+def _modified_constant_setitem(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = t.ones(2, 3)
+    z = t.mv(c, x) + (c * x).sum()
+    c[1, 2] = 4.0
+    z.sum().backward()
+
+
+def _modified_through_detach(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.detach().zero_()
+    z.sum().backward()
+
+
+def _modified_through_data_is_allowed(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.data.zero_()
+    z.sum().backward()
+    return x.grad, z
+
+
+def _modified_unsaved_is_allowed(t):
+    x = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    z = y.sum() + (y + 1).sum()
+    y.add_(1)
+    z.backward()
+    return x.grad, y
+
+
+def _in_place_chain_versions(t):
+    x = t.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x * 1
+    y.neg_()
+    y.relu_()
+    y.clamp_(max=0.5)
+    y.sum().backward()
+
+
+def _in_place_needs_original_self(t):
+    """y.mul_(b) needs y's old values for b's gradient (torch keeps a copy)."""
+    x = t.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = t.tensor([0.5, 2.0, -1.0], requires_grad=True)
+    y = x + 1
+    y.mul_(b)
+    y.div_(b + 3)
+    y.sum().backward()
+    return y, x.grad, b.grad
+
+
+def _in_place_then_new_graph(t):
+    w = t.tensor([1.0, -2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with t.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+    loss = (w * w).sum()
+    loss.backward()
+    return w, w.grad
+
+
+def _in_place_on_view_without_grad(t):
+    c = t.zeros(2, 3)
+    row = c[1]
+    row += 1
+    c[0, 1:] = 5.0
+    column = c.t()[2]
+    column *= 2
+    return c, row, column
+
+
+def _in_place_on_leaf_view(t):
+    x = t.ones(2, 3, requires_grad=True)
+    x.t().add_(1)
+
+
+def _in_place_on_leaf_view_index(t):
+    x = t.ones(2, 3, requires_grad=True)
+    v = x[0]
+    v.mul_(2)
+
+
+def _in_place_retain_graph_then_modify(t):
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    y = x.sigmoid()
+    z = y * 1
+    z.sum().backward(retain_graph=True)
+    y.mul_(2)
+    z.sum().backward()
+
+
+def _version_error_keeps_earlier_gradients(t):
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    a = t.tensor([3.0, 4.0], requires_grad=True)
+    y = x.exp()
+    out = (y * 1).sum() + a.sum()
+    y.add_(1)
+    try:
+        out.backward()
+    except RuntimeError:
+        pass
+    return a.grad, x.grad
+
+
+IN_PLACE = {name.lstrip("_"): function for name, function in list(globals().items())
+            if name.startswith(("_modified", "_in_place_", "_version_")) and callable(function)
+            and name != "_in_place_chain"}
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_and_version_checks(name):
+    check(IN_PLACE[name])
