@@ -44,6 +44,7 @@ MAX_PIXELS = 40_000_000  # of one picture (width x height at the chosen dpi)
 MAX_FRAMES = 2_000
 MAX_FPS = 60.0
 HOLD_LAST = 4  # the finished graph stays this many frame times at the end
+PALETTE_SAMPLE = 16  # frames whose colours make a GIF's palette
 MP4_UNAVAILABLE = ("MP4 export needs ffmpeg, which is not installed on this computer "
                    "(install ffmpeg, or export a .gif instead)")
 
@@ -92,8 +93,8 @@ def figure_size(graph) -> tuple[float, float]:
         layers[layer] = layers.get(layer, 0) + 1
     columns = max(len(layers), 1)
     rows = max(layers.values(), default=1)
-    width = min(max(10.0, 2.0 * columns), 40.0)
-    height = min(max(5.625, 1.1 * rows), 30.0)
+    width = min(max(10.0, 1.4 * columns), 24.0)
+    height = min(max(5.625, 0.9 * rows), 13.5)
     return width, height
 
 
@@ -218,14 +219,33 @@ def _write_gif(path: Path, picture: _Picture, frames: int, fps: float, progress)
     for number in range(frames):
         picture.show(number - 1)
         image = Image.fromarray(picture.rgb())
-        images.append(image.quantize(colors=256, method=Image.Quantize.MEDIANCUT))
+        images.append(image.quantize(colors=256, method=Image.Quantize.FASTOCTREE))
         if progress(number + 1, total) is False:
             return False
+    images = _one_palette(images)
     with _atomic(path) as temporary:
         images[0].save(temporary, format="GIF", save_all=True, append_images=images[1:],
-                       duration=_frame_durations(frames, fps), loop=0, optimize=False)
+                       duration=_frame_durations(frames, fps), loop=0)
     progress(total, total)
     return True
+
+
+def _one_palette(images: list) -> list:
+    """The frames mapped onto one palette made from a sample of them: colours stay the same
+    from frame to frame, and the GIF stores only what changed (files several times smaller).
+    """
+    from PIL import Image
+
+    sample = images[::max(len(images) // PALETTE_SAMPLE, 1)][:PALETTE_SAMPLE]
+    width, height = sample[0].size
+    small = [image.convert("RGB").resize((max(width // 2, 1), max(height // 2, 1)),
+                                         Image.Resampling.NEAREST) for image in sample]
+    mosaic = Image.new("RGB", (small[0].width, small[0].height * len(small)))
+    for row, image in enumerate(small):
+        mosaic.paste(image, (0, row * small[0].height))
+    palette = mosaic.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    return [image.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+            for image in images]
 
 
 def _write_mp4(path: Path, picture: _Picture, frames: int, fps: float, progress) -> bool:

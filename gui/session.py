@@ -18,11 +18,12 @@ State kept in plain attributes (what a session file needs):
 - ``history``: every state of each leaf's ``.grad`` buffer, in order, as dicts::
 
       {"leaf": "x", "event": "define" | "backward" | "zero", "pass": 2 | None,
-       "step": 2 | None, "expression": "x.sum()" | None, "dtype": "float32",
+       "step": 2 | None, "expression": "x.sum()" | "arange(4.0)" | None, "dtype": "float32",
        "before": [0.0, 4.0, 8.0, 12.0] | None, "added": [1.0, 1.0, 1.0, 1.0] | None,
        "after": [1.0, 5.0, 9.0, 13.0] | None}
 
-  (values as nested lists, None while ``.grad`` is None). ``grad_history`` gives the
+  (values as nested lists, None while ``.grad`` is None; ``expression`` is the
+  expression of a backward or the definition of a define). ``grad_history`` gives the
   same as ``{leaf: [None, array, ...]}``.
 - ``error``: the message shown under the inputs, or None::
 
@@ -134,7 +135,7 @@ class Session(QObject):
             self._defined[name] = wanted
             self._output_source = None
             if tensor.requires_grad and tensor.is_leaf:
-                self._record(name, "define", tensor, after=_values(tensor.grad))
+                self._record(name, "define", tensor, after=_values(tensor.grad), source=source)
                 self.history_changed.emit()
         return True
 
@@ -267,6 +268,29 @@ class Session(QObject):
             self.selected = key
             self.selection_changed.emit()
 
+    def grad_at(self, key: str, index: int | None = None):
+        """Leaf ``key``'s ``.grad`` (array or None) after ``steps[0..index]`` of the last pass."""
+        index = self.step if index is None else index
+        ids = self.graph.graph["ids"] if self.graph is not None else {}
+        last = first = None
+        for step in self.steps:
+            if step.is_accumulation and ids.get(id(step.leaf)) == key:
+                first = step if first is None else first
+                if step.index <= index:
+                    last = step
+        if last is not None:
+            return last.grad_after
+        if first is not None:
+            return first.grad_before
+        return self.grads_before.get(key)
+
+    def freed_at(self, index: int | None = None) -> set:
+        """Keys of the nodes whose saved tensors are freed after ``steps[0..index]``."""
+        index = self.step if index is None else index
+        ids = self.graph.graph["ids"] if self.graph is not None else {}
+        return set(self.freed_before) | {ids.get(id(step.node)) for step in self.steps
+                                         if step.freed and step.index <= index}
+
     def step_of(self, key: str) -> int | None:
         """The index of the step where node ``key`` ran in the last pass, or None."""
         if self.graph is None:
@@ -283,6 +307,10 @@ class Session(QObject):
         if self.error is not None:
             self.error = None
             self.error_changed.emit()
+
+    def report(self, message: str, type_name: str = "") -> None:
+        """Show a message under the inputs (a file that cannot be opened, say)."""
+        self._fail("runtime", None, type_name, message, None, None)
 
     def report_unexpected(self, error: BaseException) -> None:
         """Show an error nobody expected (the window's exception hook calls this)."""
@@ -312,10 +340,12 @@ class Session(QObject):
                 and bool(self.steps) and entry["step"] > self.step)
 
     def _record(self, leaf: str, event: str, tensor, *, before=None, added=None, after=None,
-                step=None) -> None:
+                step=None, source=None) -> None:
+        if event == "backward":
+            source = self.expression
         self.history.append({
             "leaf": leaf, "event": event, "pass": self.passes_run if event == "backward" else None,
-            "step": step, "expression": self.expression if event == "backward" else None,
+            "step": step, "expression": source,
             "dtype": str(tensor.dtype).replace("torch.", ""),
             "before": before, "added": added, "after": after,
         })

@@ -1,0 +1,110 @@
+"""Every state of each leaf's ``.grad`` buffer, with the arithmetic of each accumulation.
+
+``GradHistoryView(session)`` (objectName ``gradHistory``) lists, per leaf::
+
+    x.grad
+    1  x = arange(4.0)             None
+    2  backward 1: 2 * dot(x, x)   None → [0, 4, 8, 12]
+    3  backward 2: x.sum()         [0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]
+    4  x.grad.zero_()              [1, 5, 9, 13] → [0, 0, 0, 0]
+
+A state of the pass being animated stays faded until the animation reaches its
+AccumulateGrad step. ``history_rows(session)`` gives the same as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtWidgets import QTextBrowser
+
+from engine.explain import format_values
+
+__all__ = ["GradHistoryView", "history_rows", "describe_entry"]
+
+ACCUMULATION_NOTE = ("PyTorch adds each backward's gradient into the same .grad buffer; "
+                     "Zero grad (x.grad.zero_()) resets it.")
+
+
+def _value(values, dtype: str) -> str:
+    return "None" if values is None else format_values(np.asarray(values, dtype=dtype))
+
+
+def describe_entry(entry: dict) -> tuple[str, str]:
+    """(what happened, the buffer's arithmetic) for one history entry."""
+    leaf, dtype = entry["leaf"], entry["dtype"]
+    after = _value(entry["after"], dtype)
+    if entry["event"] == "define":
+        return f"{leaf} = {entry.get('expression') or '...'}", after
+    if entry["event"] == "zero":
+        return f"{leaf}.grad.zero_()", f"{_value(entry['before'], dtype)} → {after}"
+    what = f"backward {entry['pass']}: {entry.get('expression') or ''}"
+    if entry["before"] is None:
+        return what, f"None → {after}"
+    return what, f"{_value(entry['before'], dtype)} + {_value(entry['added'], dtype)} = {after}"
+
+
+def history_rows(session) -> dict:
+    """``{leaf: [(number, what, arithmetic, pending), ...]}`` in order."""
+    rows: dict[str, list] = {}
+    for entry in session.history:
+        what, arithmetic = describe_entry(entry)
+        leaf_rows = rows.setdefault(entry["leaf"], [])
+        leaf_rows.append((len(leaf_rows) + 1, what, arithmetic, session.is_pending(entry)))
+    return rows
+
+
+def _unbroken(text: str) -> str:
+    """Escaped text whose spaces never wrap (a sum reads best on one line)."""
+    return html.escape(text).replace(" ", "&nbsp;")
+
+
+class GradHistoryView(QTextBrowser):
+    """The ``.grad`` history of ``session`` (see the module docstring)."""
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("gradHistory")
+        self.setAccessibleName(".grad history")
+        self.setOpenLinks(False)
+        self._last_html = None
+        session.history_changed.connect(self.refresh)
+        session.step_changed.connect(self.refresh)
+        session.pass_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, *_args) -> None:
+        text = self._html()
+        if text == self._last_html:
+            return
+        self._last_html = text
+        self.setHtml(text)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _html(self) -> str:
+        rows = history_rows(self.session)
+        if not rows:
+            return "<p><i>No leaf yet: a tensor with requires_grad=True appears here.</i></p>"
+        parts = []
+        accumulated = any(entry["event"] == "backward" and entry["before"] is not None
+                          for entry in self.session.history)
+        if accumulated:
+            parts.append(f"<p><small>{html.escape(ACCUMULATION_NOTE)}</small></p>")
+        for leaf, leaf_rows in rows.items():
+            parts.append(f"<h3 style='margin-bottom:2px'>{html.escape(leaf)}.grad</h3>")
+            parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
+            latest = max((row[0] for row in leaf_rows if not row[3]), default=None)
+            for number, what, arithmetic, pending in leaf_rows:
+                style = "color:gray;font-style:italic;" if pending else ""
+                if number == latest:
+                    style += "font-weight:bold;"
+                note = " <small>(when the animation gets there)</small>" if pending else ""
+                parts.append(
+                    f"<tr style='{style}'><td align='right' valign='top'>{number}</td>"
+                    f"<td>{html.escape(what)}{note}<br>"
+                    f"<code>{_unbroken(arithmetic)}</code></td></tr>")
+            parts.append("</table>")
+        return "".join(parts)

@@ -1,0 +1,65 @@
+"""Light and dark palettes and text size for the whole application.
+
+``apply_theme(app, "dark")`` sets Qt's Fusion style, a palette and the small style
+sheet from ``resources/style/<theme>.qss``; ``set_font_size(app, 14)`` scales every
+widget's text for a projector.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QColor, QPalette
+
+__all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_SIZE",
+           "STYLE_DIR"]
+
+THEMES = ("light", "dark")
+MIN_FONT_SIZE = 7
+MAX_FONT_SIZE = 32
+STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "style"
+
+_DARK = {
+    QPalette.Window: "#22272e", QPalette.WindowText: "#e6edf3", QPalette.Base: "#1b1f24",
+    QPalette.AlternateBase: "#2d333b", QPalette.ToolTipBase: "#2d333b",
+    QPalette.ToolTipText: "#e6edf3", QPalette.Text: "#e6edf3", QPalette.Button: "#2d333b",
+    QPalette.ButtonText: "#e6edf3", QPalette.BrightText: "#ff7b72", QPalette.Link: "#58a6ff",
+    QPalette.Highlight: "#1f6feb", QPalette.HighlightedText: "#ffffff",
+    QPalette.PlaceholderText: "#8b949e",
+}
+
+
+def _palette(theme: str, style) -> QPalette:
+    if theme != "dark":
+        return style.standardPalette()
+    palette = QPalette()
+    for role, colour in _DARK.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.Text, QPalette.ButtonText, QPalette.WindowText):
+        palette.setColor(QPalette.Disabled, role, QColor("#6e7681"))
+    return palette
+
+
+def _style_sheet(theme: str) -> str:
+    try:
+        return (STYLE_DIR / f"{theme}.qss").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def apply_theme(app, theme: str) -> str:
+    """Use ``theme`` ("light" or "dark"; anything else means light); returns it."""
+    theme = theme if theme in THEMES else "light"
+    app.setStyle("Fusion")
+    app.setPalette(_palette(theme, app.style()))
+    app.setStyleSheet(_style_sheet(theme))
+    return theme
+
+
+def set_font_size(app, points: float) -> float:
+    """Set the application's text size (clamped to 7..32 points); returns it."""
+    points = float(max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, points)))
+    font = app.font()
+    font.setPointSizeF(points)
+    app.setFont(font)
+    return points
