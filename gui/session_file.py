@@ -26,6 +26,7 @@ import json
 import keyword
 import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ import numpy as np
 
 __all__ = [
     "SessionData", "SessionFileError", "save_session", "load_session", "session_to_json",
-    "session_from_json", "check_variable_name", "check_expression", "FORMAT_NAME",
+    "session_from_json", "session_text", "check_variable_name", "check_expression", "FORMAT_NAME",
     "FORMAT_VERSION", "MAX_FILE_BYTES", "MAX_STATE_ELEMENTS", "MAX_TOTAL_ELEMENTS",
 ]
 
@@ -59,6 +60,8 @@ DTYPES = ("float32", "float64")
 
 _TOP_FIELDS = ("format", "version", "variables", "expression", "lesson", "position", "options",
                "grad_history")
+_STATE_MARK = re.compile(r'"\\u0000(\d+)\\u0000"')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PICKLE_PROTOCOLS = tuple(bytes([0x80, protocol]) for protocol in range(2, 6))
 
 
@@ -193,6 +196,23 @@ def session_to_json(data: SessionData, base_dir: Path | None = None) -> dict:
     }
 
 
+def session_text(document: dict) -> str:
+    """The JSON text of a session document: indented, with each ``.grad`` state on one line
+    (a number per line would make files several times larger).
+    """
+    states: list[str] = []
+    history = []
+    for entry in document["grad_history"]:
+        marks = []
+        for state in entry["states"]:
+            marks.append(f"\0{len(states)}\0")  # NUL: no validated text can hold one
+            states.append(json.dumps(state, allow_nan=True))
+        history.append({**entry, "states": marks})
+    text = json.dumps({**document, "grad_history": history}, indent=1, ensure_ascii=True,
+                      allow_nan=True)
+    return _STATE_MARK.sub(lambda match: states[int(match.group(1))], text)
+
+
 def save_session(path, data: SessionData) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
 
@@ -203,7 +223,7 @@ def save_session(path, data: SessionData) -> None:
     path = Path(path)
     document = session_to_json(data, path.parent)
     session_from_json(document, path, base_dir=path.parent, check_lesson=False)
-    text = json.dumps(document, indent=1, ensure_ascii=True, allow_nan=True)
+    text = session_text(document)
     if len(text) > MAX_FILE_BYTES:
         raise SessionFileError(path, f"the session is too large to save ({len(text):,} bytes; "
                                      f"the limit is {MAX_FILE_BYTES:,})")
@@ -503,6 +523,8 @@ def _options(value) -> tuple[bool, dict]:
         if isinstance(option, str):
             if len(option) > MAX_OPTION_TEXT:
                 raise _InvalidError(f"options.{key} is longer than {MAX_OPTION_TEXT} characters")
+            if _CONTROL.search(option):
+                raise _InvalidError(f"options.{key} holds a control character")
         elif type(option) not in (bool, int, float):
             raise _InvalidError(f"options.{key} must be true/false, a number or text, not "
                                 f"{_json_type(option)}")
