@@ -1,0 +1,102 @@
+"""The built-in lessons run headless, print what PyTorch prints, and hostile lessons never run."""
+
+from pathlib import Path
+
+import pytest
+
+from engine.expression import ExpressionError
+from engine.lesson import LessonRunner, load_lesson, parse_lesson
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS = sorted((ROOT / "resources" / "lessons").glob("*.py"))
+# Errors the interpreter itself raises when a lesson leaves the subset it supports: a
+# built-in lesson must never show one (torch would have run the line).
+INTERPRETER_ERRORS = ("ExpressionError", "NameError", "AttributeError")
+
+
+def run(path, module=None):
+    return LessonRunner(load_lesson(path), module=module).run_all()
+
+
+def test_the_six_lessons_are_there():
+    assert [path.name[:3] for path in LESSONS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
+def test_lesson_runs_headless_without_interpreter_errors(path):
+    lesson = load_lesson(path)
+    results = LessonRunner(lesson).run_all()
+    assert len(results) == len(lesson.cells)
+    shown = [result.shown for result in results]
+    assert any(shown), "a lesson shows something"
+    for result in results:
+        if result.error is not None:
+            assert not result.error.startswith(INTERPRETER_ERRORS), result.error
+            assert result.exception.__cause__ is not None, result.error
+        assert not any("Warning" in line for line in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
+def test_lesson_prints_what_pytorch_prints(path):
+    torch = pytest.importorskip("torch")
+    engine_results = run(path)
+    torch_results = run(path, torch)
+    for ours, theirs in zip(engine_results, torch_results, strict=True):
+        cell = f"{path.name}, cell {ours.index}"
+        assert ours.shown.splitlines() == theirs.shown.splitlines(), cell
+        assert ours.error == theirs.error, cell
+        assert ours.warnings == theirs.warnings, cell
+
+
+def test_a_lesson_that_fails_on_purpose_fails_as_torch_does():
+    # Lesson 4's second dot backward raises torch's error; the engine must too.
+    results = run(ROOT / "resources" / "lessons" / "04_freeing_and_retain_graph.py")
+    errors = [result.error for result in results if result.error]
+    assert len(errors) == 1
+    assert errors[0].startswith("RuntimeError: Trying to backward through the graph a second")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
+def test_every_backward_is_recorded(path):
+    results = run(path)
+    passes = [p for result in results for p in result.passes]
+    assert passes, "every lesson runs backward() at least once"
+    for backward in passes:
+        assert backward.done
+        assert backward.steps or backward.error is not None
+
+
+HOSTILE = [  # (cell body, line and column of the refused part)
+    ("import os\nos.system('touch {canary}')\n", 4, 1),
+    ("open({canary!r}, 'w').write('x')\n", 4, 1),
+    ("().__class__.__base__.__subclasses__()\n", 4, 4),
+    ("x = torch.ones(2)\nx.__class__\n", 5, 3),
+    ("__import__('os').system('touch {canary}')\n", 4, 1),
+    ("from os import system\n", 4, 1),
+    ("def f():\n    open({canary!r}, 'w')\nf()\n", 4, 1),
+    ("getattr(torch, 'load')({canary!r})\n", 4, 1),
+    ("y = [open({canary!r}, 'w') for _ in range(1)]\n", 4, 5),
+]
+
+
+@pytest.mark.parametrize("body, line, column", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_lesson_is_refused_before_anything_runs(tmp_path, body, line, column):
+    canary = tmp_path / "canary"
+    source = ("# %%\nimport torch\n# %%\n" + body.format(canary=str(canary))
+              + "# %%\nprint('ran')\n")
+    path = tmp_path / "hostile.py"
+    path.write_text(source, encoding="utf-8")
+    with pytest.raises(ExpressionError) as caught:
+        load_lesson(path)
+    assert (caught.value.lineno, caught.value.col) == (line, column)
+    assert caught.value.filename == str(path)
+    assert "\n" not in str(caught.value)
+    assert not canary.exists()
+
+
+def test_validation_covers_the_whole_file_before_the_first_cell(tmp_path):
+    canary = tmp_path / "canary"
+    with pytest.raises(ExpressionError) as caught:
+        parse_lesson(f"# %%\nimport torch\nprint('first cell')\n# %%\nopen({str(canary)!r})\n")
+    assert caught.value.lineno == 5
+    assert not canary.exists()
