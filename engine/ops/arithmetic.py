@@ -14,7 +14,15 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
-from engine.ops.common import broadcast_shape, is_scalar, promoted_arrays, record, sum_to_shape
+from engine.ops.common import (
+    broadcast_shape,
+    check_operands,
+    check_tensor,
+    is_scalar,
+    promoted_arrays,
+    record,
+    sum_to_shape,
+)
 from engine.tensor import Tensor
 
 __all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow", "reciprocal"]
@@ -46,9 +54,13 @@ def _shape(value) -> tuple:
     return value._data.shape if isinstance(value, Tensor) else ()
 
 
-def _check_shapes(a, b) -> None:
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.shape != b._data.shape:
-        broadcast_shape(a._data.shape, b._data.shape)
+def _check_shapes(a, b, function: str = "pow") -> None:
+    """Broadcastable tensors, or a tensor and a number (else torch's TypeError)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a._data.shape != b._data.shape:
+            broadcast_shape(a._data.shape, b._data.shape)
+    else:
+        check_operands(a, b, function)
 
 
 class AddBackward0(Node):
@@ -68,7 +80,7 @@ class AddBackward0(Node):
 
 
 def add(input, other, *, alpha=1) -> Tensor:
-    _check_shapes(input, other)
+    _check_shapes(input, other, "add")
     a, b, _ = promoted_arrays(input, other)
     return record(a + b if alpha == 1 else a + alpha * b, AddBackward0, (input, other), alpha)
 
@@ -108,7 +120,7 @@ def _check_bool_subtraction(input, other) -> None:
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
-    _check_shapes(input, other)
+    _check_shapes(input, other, "sub")
     _check_bool_subtraction(input, other)
     a, b, _ = promoted_arrays(input, other)
     return record(a - b if alpha == 1 else a - alpha * b, SubBackward0, (input, other), alpha)
@@ -155,7 +167,7 @@ class MulBackward0(Node):
 
 
 def mul(input, other) -> Tensor:
-    _check_shapes(input, other)
+    _check_shapes(input, other, "mul")
     a, b, result_dtype = promoted_arrays(input, other)
     return record(a * b, MulBackward0, (input, other), result_dtype.numpy)
 
@@ -185,7 +197,7 @@ def _true_division_dtype(input, other) -> dtypes.dtype:
 
 
 def div(input, other) -> Tensor:
-    _check_shapes(input, other)
+    _check_shapes(input, other, "div")
     a, b, result_dtype = promoted_arrays(input, other, _true_division_dtype(input, other))
     if not isinstance(a, np.ndarray):
         a = np.asarray(a, dtype=result_dtype.numpy)
@@ -209,6 +221,7 @@ class ReciprocalBackward0(Node):
 
 
 def reciprocal(input: Tensor) -> Tensor:
+    check_tensor(input, "reciprocal")
     data = input._data if input.dtype.is_floating_point else input._data.astype(np.float32)
     with np.errstate(divide="ignore"):
         result = np.reciprocal(data)
@@ -230,6 +243,7 @@ class NegBackward0(Node):
 
 
 def neg(input: Tensor) -> Tensor:
+    check_tensor(input, "neg")
     if input.dtype is dtypes.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "

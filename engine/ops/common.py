@@ -11,7 +11,7 @@ from engine.grad_mode import _state as _grad_state
 from engine.tensor import Tensor
 
 __all__ = ["record", "sum_to_shape", "broadcast_shape", "promoted_arrays", "is_scalar",
-           "check_tensor"]
+           "check_tensor", "check_operands"]
 
 
 def record(data, node_class, inputs: tuple, *extra) -> Tensor:
@@ -37,11 +37,22 @@ def is_scalar(value) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, Tensor)
 
 
-def check_tensor(value, function: str, argument: str = "input") -> Tensor:
+def check_tensor(value, function: str, argument: str = "input", position: int = 1) -> Tensor:
+    """torch's TypeError when a function is given something else than a tensor."""
     if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{argument}' (position 1) must be Tensor, "
-                        f"not {type(value).__name__}")
+        raise TypeError(f"{function}(): argument '{argument}' (position {position}) must be "
+                        f"Tensor, not {type(value).__name__}")
     return value
+
+
+_PYTHON_NUMBERS = (float, int, bool)
+
+
+def check_operands(input, other, function: str) -> None:
+    """Tensors or numbers (torch.add(2, 3) is fine); anything else gets torch's TypeError."""
+    for value, argument, position in ((input, "input", 1), (other, "other", 2)):
+        if type(value) not in _PYTHON_NUMBERS and not isinstance(value, (Tensor, numbers.Number)):
+            check_tensor(value, function, argument, position)
 
 
 def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -81,6 +92,8 @@ def promoted_arrays(a, b, result_dtype: dtypes.dtype | None = None):
             return fast
         result_dtype = dtypes.result_type(a, b)
     target = result_dtype.numpy
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # torch.mul(2.0, 3)
+        return np.asarray(a, dtype=target), b, result_dtype
     return _as_array(a, target), _as_array(b, target), result_dtype
 
 

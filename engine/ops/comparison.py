@@ -11,7 +11,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
-from engine.ops.common import broadcast_shape, promoted_arrays, record
+from engine.ops.common import broadcast_shape, check_tensor, promoted_arrays, record
 from engine.tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "to_dtype"]
@@ -52,12 +52,16 @@ def ge(input, other):
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and the same values."""
+    check_tensor(input, "equal")
+    check_tensor(other, "equal", "other", 2)
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data,
                                                                            other._data))
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
+    check_tensor(input, "allclose")
+    check_tensor(other, "allclose", "other", 2)
     broadcast_shape(input._data.shape, other._data.shape)
     a, b, _ = promoted_arrays(input, other)
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -13,7 +13,13 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
-from engine.ops.common import broadcast_shape, promoted_arrays, record, sum_to_shape
+from engine.ops.common import (
+    broadcast_shape,
+    check_tensor,
+    promoted_arrays,
+    record,
+    sum_to_shape,
+)
 from engine.tensor import Tensor
 
 __all__ = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
@@ -53,6 +59,7 @@ class ExpBackward0(_SavesResult):
 
 
 def exp(input: Tensor) -> Tensor:
+    check_tensor(input, "exp")
     with np.errstate(over="ignore"):
         result = np.exp(_floating(input))
     return record(result, ExpBackward0, (input,), result)
@@ -70,6 +77,7 @@ class LogBackward0(_SavesInput):
 
 
 def log(input: Tensor) -> Tensor:
+    check_tensor(input, "log")
     with np.errstate(divide="ignore", invalid="ignore"):
         return record(np.log(_floating(input)), LogBackward0, (input,))
 
@@ -86,6 +94,7 @@ class SqrtBackward0(_SavesResult):
 
 
 def sqrt(input: Tensor) -> Tensor:
+    check_tensor(input, "sqrt")
     with np.errstate(invalid="ignore"):
         result = np.sqrt(_floating(input))
     return record(result, SqrtBackward0, (input,), result)
@@ -102,6 +111,7 @@ class AbsBackward0(_SavesInput):
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
+    check_tensor(input, "abs")
     if input.dtype is dtypes.bool_:
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return record(np.abs(input._data), AbsBackward0, (input,))
@@ -118,6 +128,7 @@ class SinBackward0(_SavesInput):
 
 
 def sin(input: Tensor) -> Tensor:
+    check_tensor(input, "sin")
     return record(np.sin(_floating(input)), SinBackward0, (input,))
 
 
@@ -132,6 +143,7 @@ class CosBackward0(_SavesInput):
 
 
 def cos(input: Tensor) -> Tensor:
+    check_tensor(input, "cos")
     return record(np.cos(_floating(input)), CosBackward0, (input,))
 
 
@@ -146,6 +158,7 @@ class TanhBackward0(_SavesResult):
 
 
 def tanh(input: Tensor) -> Tensor:
+    check_tensor(input, "tanh")
     result = np.tanh(_floating(input))
     return record(result, TanhBackward0, (input,), result)
 
@@ -161,6 +174,7 @@ class SigmoidBackward0(_SavesResult):
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    check_tensor(input, "sigmoid")
     data = _floating(input)
     with np.errstate(over="ignore"):
         result = (1 / (1 + np.exp(-data))).astype(data.dtype, copy=False)
@@ -178,6 +192,7 @@ class ReluBackward0(_SavesResult):
 
 
 def relu(input: Tensor) -> Tensor:
+    check_tensor(input, "relu")
     if input.dtype is dtypes.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     result = np.maximum(input._data, 0).astype(input._data.dtype, copy=False)
@@ -256,12 +271,16 @@ class MinimumBackward0(_PairwiseExtreme):
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
+    check_tensor(input, "maximum")
+    check_tensor(other, "maximum", "other", 2)
     broadcast_shape(input._data.shape, other._data.shape)
     a, b, _ = promoted_arrays(input, other)
     return record(np.maximum(a, b), MaximumBackward0, (input, other))
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
+    check_tensor(input, "minimum")
+    check_tensor(other, "minimum", "other", 2)
     broadcast_shape(input._data.shape, other._data.shape)
     a, b, _ = promoted_arrays(input, other)
     return record(np.minimum(a, b), MinimumBackward0, (input, other))

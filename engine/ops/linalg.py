@@ -55,7 +55,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         return record(np.asarray(np.dot(input._data, tensor._data)), DotBackward0,
                       (input, tensor))
     check_tensor(input, "dot")
-    check_tensor(tensor, "dot", "tensor")
+    check_tensor(tensor, "dot", "tensor", 2)
     a, b = input._data, tensor._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -82,7 +82,7 @@ class MvBackward0(_Product):
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     check_tensor(input, "mv")
-    check_tensor(vec, "mv", "vec")
+    check_tensor(vec, "mv", "vec", 2)
     m, v = input._data, vec._data
     if m.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
@@ -109,7 +109,7 @@ class MmBackward0(_Product):
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     check_tensor(input, "mm")
-    check_tensor(mat2, "mm", "mat2")
+    check_tensor(mat2, "mm", "mat2", 2)
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -132,7 +132,7 @@ def _c_type(tensor: Tensor) -> str:
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """``@``: dot for two vectors, mv for matrix @ vector, mm for matrices, as torch dispatches."""
     check_tensor(input, "matmul")
-    check_tensor(other, "matmul", "other")
+    check_tensor(other, "matmul", "other", 2)
     a_dims, b_dims = input._data.ndim, other._data.ndim
     if a_dims == 0 or b_dims == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -160,7 +160,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     from engine.ops.arithmetic import mul
 
     check_tensor(input, "outer")
-    check_tensor(vec2, "outer", "vec2")
+    check_tensor(vec2, "outer", "vec2", 2)
     for name, vector in (("self", input), ("vec2", vec2)):
         if vector._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "

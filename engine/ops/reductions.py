@@ -14,7 +14,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
-from engine.ops.common import record
+from engine.ops.common import check_tensor, record
 from engine.ops.shapes import normalize_dim
 from engine.tensor import Tensor
 
@@ -67,6 +67,7 @@ def _sum_dtype(input: Tensor, dtype) -> np.dtype:
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    check_tensor(input, "sum")
     target = _sum_dtype(input, dtype)
     if dim is None:
         return record(np.asarray(input._data.sum(dtype=target)), SumBackward0, (input,))
@@ -105,6 +106,7 @@ class MeanBackward1(Node):
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    check_tensor(input, "mean")
     target = dtypes.as_dtype(dtype) if dtype is not None else input.dtype
     if not target.is_floating_point:
         raise RuntimeError(
@@ -226,10 +228,12 @@ def _extreme(name: str, pick, arg_pick, whole_node, dim_node, input: Tensor, dim
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+    check_tensor(input, "max")
     return _extreme("max", np.max, np.argmax, MaxBackward1, MaxBackward0, input, dim, keepdim)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+    check_tensor(input, "min")
     return _extreme("min", np.min, np.argmin, MinBackward1, MinBackward0, input, dim, keepdim)
 
 
@@ -256,6 +260,7 @@ class SoftmaxBackward0(Node):
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    check_tensor(input, "softmax")
     _check_softmax_input(input, "softmax")
     dim = normalize_dim(dim, input._data.ndim)
     data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)
@@ -280,6 +285,7 @@ class LogSoftmaxBackward0(Node):
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    check_tensor(input, "log_softmax")
     _check_softmax_input(input, "log_softmax")
     dim = normalize_dim(dim, input._data.ndim)
     data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)

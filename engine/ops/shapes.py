@@ -164,6 +164,7 @@ def view(input: Tensor, *shape) -> Tensor:
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
+    check_tensor(input, "reshape")
     shape = _resolve_shape(_shape_args(shape), input._data.size)
     result = _view_without_copy(input._data, shape)
     if result is not None:
@@ -173,6 +174,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    check_tensor(input, "flatten")
     if input._data.ndim == 0:
         return reshape(input, 1)
     start = normalize_dim(start_dim, input._data.ndim)
@@ -186,6 +188,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def clone(input: Tensor) -> Tensor:
+    check_tensor(input, "clone")
     return record(input._data.copy(), CloneBackward0, (input,))
 
 
@@ -203,6 +206,7 @@ class TransposeBackward0(Node):
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    check_tensor(input, "transpose")
     ndim = input._data.ndim
     dim0, dim1 = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
     data = np.swapaxes(input._data, dim0, dim1) if ndim else input._data
@@ -219,6 +223,7 @@ class TBackward0(Node):
 
 
 def t(input: Tensor) -> Tensor:
+    check_tensor(input, "t")
     if input._data.ndim > 2:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
@@ -239,6 +244,7 @@ class PermuteBackward0(Node):
 
 
 def permute(input: Tensor, *dims) -> Tensor:
+    check_tensor(input, "permute")
     dims = _shape_args(dims)
     ndim = input._data.ndim
     if len(dims) != ndim:
@@ -264,11 +270,13 @@ def numpy_T(input: Tensor) -> Tensor:  # noqa: N802 - the property is spelled T
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    check_tensor(input, "unsqueeze")
     dim = normalize_dim(dim, input._data.ndim + 1)
     return _view(np.expand_dims(input._data, dim), UnsqueezeBackward0, (input,))
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
+    check_tensor(input, "squeeze")
     data = input._data
     if dim is None:
         return _view(data.reshape([n for n in data.shape if n != 1]), SqueezeBackward0,
@@ -405,8 +413,10 @@ def _tensor_sequence(tensors, function: str) -> tuple:
         if function == "cat":
             raise ValueError("torch.cat(): expected a non-empty list of Tensors")
         raise RuntimeError(f"{function} expects a non-empty TensorList")
-    for item in tensors:
-        check_tensor(item, function, "tensors")
+    for number, item in enumerate(tensors):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"expected Tensor as element {number} in argument 0, but got "
+                            f"{type(item).__name__}")
     return tuple(tensors)
 
 

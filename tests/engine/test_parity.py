@@ -1458,3 +1458,53 @@ IN_PLACE = {name.lstrip("_"): function for name, function in list(globals().item
 @pytest.mark.parametrize("name", IN_PLACE)
 def test_in_place_and_version_checks(name):
     check(IN_PLACE[name])
+
+
+# ----------------------------------------------------------------- arguments that are not tensors
+
+UNARY_FUNCTIONS = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "neg",
+                   "sum", "mean", "max", "min", "flatten", "clone", "t", "squeeze"]
+
+ARGUMENTS = {
+    **{f"{name}_of_number": (lambda name: lambda t: getattr(t, name)(2.0))(name)
+       for name in UNARY_FUNCTIONS},
+    "softmax_of_number": lambda t: t.softmax(2.0, 0),
+    "log_softmax_of_list": lambda t: t.log_softmax([1.0], 0),
+    "reshape_of_number": lambda t: t.reshape(2.0, (1,)),
+    "transpose_of_number": lambda t: t.transpose(1.0, 0, 0),
+    "unsqueeze_of_number": lambda t: t.unsqueeze(1.0, 0),
+    "permute_of_number": lambda t: t.permute(1.0, (0,)),
+    "dot_number_second": lambda t: t.dot(t.ones(2), 2),
+    "dot_number_first": lambda t: t.dot(2, t.ones(2)),
+    "mm_list": lambda t: t.mm(t.ones(2, 2), [1]),
+    "mv_number": lambda t: t.mv(t.ones(2, 2), 1.0),
+    "matmul_number": lambda t: t.matmul(t.ones(2), 1),
+    "outer_number": lambda t: t.outer(t.ones(2), 1),
+    "maximum_number": lambda t: t.maximum(t.ones(2), 2.0),
+    "minimum_number_first": lambda t: t.minimum(1, t.ones(2)),
+    "equal_number": lambda t: t.equal(t.ones(1), 1),
+    "allclose_number": lambda t: t.allclose(t.ones(1), 1.0),
+    "add_string": lambda t: t.add(t.ones(2), "a"),
+    "mul_none": lambda t: t.mul(t.ones(2), None),
+    "sub_string_first": lambda t: t.sub("a", t.ones(2)),
+    "add_numbers": lambda t: t.add(2, 3),
+    "mul_numbers": lambda t: t.mul(2.0, 3),
+    "div_numbers": lambda t: t.div(1, 2),
+    "mul_number_first": lambda t: t.mul(2.0, t.arange(3)),
+    "sub_number_first": lambda t: t.sub(2, t.ones(2)),
+    "div_number_first": lambda t: t.div(2, t.arange(1, 3)),
+    "pow_number_first": lambda t: t.pow(2, t.arange(3)),
+    "operator_string": lambda t: t.ones(1) + "a",
+    "operator_none": lambda t: t.ones(1) * None,
+    "compare_string_equal": lambda t: t.ones(1) == "a",
+    "compare_string_less": lambda t: t.ones(1) < "a",
+    "matmul_operator_reflected": lambda t: 2 @ t.ones(2),
+    "cat_number": lambda t: t.cat([t.ones(2), 1]),
+    "stack_number": lambda t: t.stack([t.ones(2), 1.0]),
+    "cat_tensor": lambda t: t.cat(t.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", ARGUMENTS)
+def test_arguments_that_are_not_tensors(name):
+    check(ARGUMENTS[name])
