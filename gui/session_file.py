@@ -43,10 +43,10 @@ FORMAT_NAME = "autograd-viz-session"
 FORMAT_VERSION = 1
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # checked before reading
-MAX_VARIABLES = 32
+MAX_VARIABLES = 16
 MAX_NAME_LENGTH = 64
 MAX_PATH_LENGTH = 4096
-MAX_LEAVES = 32
+MAX_LEAVES = 16
 MAX_STATES = 10_000  # states of one leaf's .grad buffer
 MAX_DIMS = 8
 MAX_STATE_ELEMENTS = 100_000  # elements of one .grad state
