@@ -33,7 +33,7 @@ import numpy as np
 __all__ = [
     "ExportError", "export_graph", "export_animation", "export_file", "mp4_available",
     "MP4_UNAVAILABLE", "GRAPH_FORMATS", "ANIMATION_FORMATS", "FORMATS", "check_target",
-    "figure_size", "MAX_FRAMES",
+    "figure_size", "file_filters", "MAX_FRAMES",
 ]
 
 GRAPH_FORMATS = (".png", ".svg", ".pdf")
@@ -49,6 +49,21 @@ MP4_UNAVAILABLE = ("MP4 export needs ffmpeg, which is not installed on this comp
                    "(install ffmpeg, or export a .gif instead)")
 
 Progress = Callable[[int, int], "bool | None"]
+
+
+def file_filters(*, animations: bool = True) -> str:
+    """Name filters for a save dialog: the still formats, then (optionally) the animations;
+    MP4 only where ffmpeg is installed.
+
+    >>> file_filters(animations=False)
+    'PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)'
+    """
+    filters = ["PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)"]
+    if animations:
+        filters.append("GIF animation (*.gif)")
+        if mp4_available():
+            filters.append("MP4 video (*.mp4)")
+    return ";;".join(filters)
 
 
 class ExportError(ValueError):

@@ -36,10 +36,11 @@ import numpy as np
 __all__ = [
     "SessionData", "SessionFileError", "save_session", "load_session", "session_to_json",
     "session_from_json", "session_text", "check_variable_name", "check_expression", "FORMAT_NAME",
-    "FORMAT_VERSION", "MAX_FILE_BYTES", "MAX_STATE_ELEMENTS", "MAX_TOTAL_ELEMENTS",
+    "FORMAT_VERSION", "FILE_FILTER", "MAX_FILE_BYTES", "MAX_STATE_ELEMENTS", "MAX_TOTAL_ELEMENTS",
 ]
 
 FORMAT_NAME = "autograd-viz-session"
+FILE_FILTER = "Sessions (*.json)"  # for a save/open dialog
 FORMAT_VERSION = 1
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # checked before reading
