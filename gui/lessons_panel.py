@@ -174,7 +174,8 @@ class LessonsPanel(QWidget):
         self._schedule()
 
     def _schedule(self) -> None:
-        self._render_timer.start()
+        self._update_controls()  # at once: cheap, and keys must see the new state
+        self._render_timer.start()  # the cells once the burst of signals is over
 
     def changeEvent(self, event):  # noqa: N802 - Qt's name
         if event.type() in (event.Type.PaletteChange, event.Type.FontChange):
@@ -200,12 +201,17 @@ class LessonsPanel(QWidget):
     def _update_controls(self) -> None:
         session = self.session
         can_run = session.lesson is not None and not session.at_end
+        focused = self.next_button.hasFocus() or self.run_all_button.hasFocus()
         self.next_action.setEnabled(can_run)
         self.run_all_action.setEnabled(can_run)
         self.restart_action.setEnabled(session.lesson is not None)
         self.next_button.setEnabled(can_run)
         self.run_all_button.setEnabled(can_run)
         self.restart_button.setEnabled(session.lesson is not None)
+        if focused and not can_run:
+            # a keyboard user keeps a place to be: the one button left
+            (self.restart_button if self.restart_button.isEnabled() else self.cells_view
+             ).setFocus(Qt.OtherFocusReason)
         self.title_label.setText(session.title or "No lesson open")
         self.status_label.setText(_status(session))
 
