@@ -187,7 +187,8 @@ def test_hostile_lesson_is_refused_and_nothing_runs(qtbot, session, panel, tmp_p
     session.cell_ran.connect(lambda *args: ran.append(args))
     with qtbot.waitSignal(session.error_changed) as signal:
         assert not session.open(path)
-    assert signal.args[0] == "hostile.py, line 5, column 1: only 'import torch' is allowed, not 'os'"
+    assert signal.args[0] == ("hostile.py, line 5, column 1: "
+                              "only 'import torch' is allowed, not 'os'")
     assert session.error_line == 5
     assert panel.error_label.isVisible() and "line 5, column 1" in panel.error_label.text()
     assert not panel.next_button.isEnabled() and not panel.run_all_button.isEnabled()
