@@ -25,6 +25,8 @@ __all__ = ["GradHistoryView", "history_rows", "describe_entry"]
 
 ACCUMULATION_NOTE = ("PyTorch adds each backward's gradient into the same .grad buffer; "
                      "Zero grad (x.grad.zero_()) resets it.")
+# a sum reads best on one line: never wrapped (the view scrolls sideways instead)
+ARITHMETIC_STYLE = "white-space:pre; margin:0 0 4px 0; font-family:monospace;"
 
 
 def _value(values, dtype: str) -> str:
@@ -53,11 +55,6 @@ def history_rows(session) -> dict:
         leaf_rows = rows.setdefault(entry["leaf"], [])
         leaf_rows.append((len(leaf_rows) + 1, what, arithmetic, session.is_pending(entry)))
     return rows
-
-
-def _unbroken(text: str) -> str:
-    """Escaped text whose spaces never wrap (a sum reads best on one line)."""
-    return html.escape(text).replace(" ", "&nbsp;")
 
 
 class GradHistoryView(QTextBrowser):
@@ -104,7 +101,7 @@ class GradHistoryView(QTextBrowser):
                 note = " <small>(when the animation gets there)</small>" if pending else ""
                 parts.append(
                     f"<tr style='{style}'><td align='right' valign='top'>{number}</td>"
-                    f"<td>{html.escape(what)}{note}<br>"
-                    f"<code>{_unbroken(arithmetic)}</code></td></tr>")
+                    f"<td><p style='margin:0'>{html.escape(what)}{note}</p>"
+                    f"<p style='{ARITHMETIC_STYLE}'>{html.escape(arithmetic)}</p></td></tr>")
             parts.append("</table>")
         return "".join(parts)

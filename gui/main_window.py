@@ -184,9 +184,9 @@ class MainWindow(QMainWindow):
         self.dark_action = self._action(view, "&Dark theme", self._on_dark_toggled,
                                         ["Ctrl+Shift+D"], checkable=True)
         self._action(view, "&Bigger text", lambda: self.scale_font(1),
-                     [QKeySequence.ZoomIn, "Ctrl+=", "Ctrl++"])
+                     ["Ctrl++", "Ctrl+="])
         self._action(view, "&Smaller text", lambda: self.scale_font(-1),
-                     [QKeySequence.ZoomOut, "Ctrl+-"])
+                     ["Ctrl+-"])
         self._action(view, "&Normal text size", lambda: self.scale_font(0), ["Ctrl+0"])
 
     def _focus(self, widget):
@@ -262,6 +262,11 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def _first_draw(self) -> None:
+        for key, splitter in (("window/mainSplitter", self.main_splitter),
+                              ("window/sideSplitter", self.side_splitter)):
+            sizes = self._splitter_sizes.get(key)
+            if sizes:  # proportions are kept when the window is smaller than last time
+                splitter.setSizes(sizes)
         self.inputs.commit()
         self.session.forward()
 
@@ -294,14 +299,8 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geometry)
             except TypeError:
                 pass
-        for key, splitter in (("window/mainSplitter", self.main_splitter),
-                              ("window/sideSplitter", self.side_splitter)):
-            state = settings.value(key)
-            if state is not None:
-                try:
-                    splitter.restoreState(state)
-                except TypeError:
-                    pass
+        self._splitter_sizes = {key: _sizes_setting(settings.value(key))
+                                for key in ("window/mainSplitter", "window/sideSplitter")}
         variables = _variables_setting(settings.value("inputs/variables"))
         expression = settings.value("inputs/expression", DEFAULT_EXPRESSION)
         expression = expression if isinstance(expression, str) else DEFAULT_EXPRESSION
@@ -328,8 +327,8 @@ class MainWindow(QMainWindow):
         settings = self.settings
         self.inputs.commit()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/mainSplitter", self.main_splitter.saveState())
-        settings.setValue("window/sideSplitter", self.side_splitter.saveState())
+        settings.setValue("window/mainSplitter", json.dumps(self.main_splitter.sizes()))
+        settings.setValue("window/sideSplitter", json.dumps(self.side_splitter.sizes()))
         settings.setValue("inputs/variables", json.dumps(self.session.variables))
         settings.setValue("inputs/expression", self.session.expression)
         settings.setValue("inputs/xRequiresGrad", self.session.x_requires_grad)
@@ -367,6 +366,18 @@ def _float(value, default: float) -> float:
     except (TypeError, ValueError):
         return default
     return number if 5 <= number <= 40 else default
+
+
+def _sizes_setting(value) -> list | None:
+    """Saved splitter sizes (two non-negative ints), or None."""
+    try:
+        sizes = json.loads(value) if isinstance(value, str) and len(value) < 100 else None
+    except ValueError:
+        return None
+    if (isinstance(sizes, list) and len(sizes) == 2
+            and all(isinstance(n, int) and 0 <= n < 100_000 for n in sizes) and sum(sizes) > 0):
+        return sizes
+    return None
 
 
 def _variables_setting(value) -> dict:

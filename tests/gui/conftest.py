@@ -1,0 +1,40 @@
+"""Qt tests run headless: the offscreen platform, private settings, no tracebacks on stderr."""
+
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+
+QStandardPaths.setTestModeEnabled(True)  # never touch the user's own settings
+
+
+def pytest_configure(config):
+    # matplotlib's Qt toolbar asks Qt about a deprecated attribute on every construction
+    config.addinivalue_line(
+        "filterwarnings", "ignore::DeprecationWarning:matplotlib.backends.backend_qt")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, capfd, settings):
+    """The whole window, shown offscreen, with its first graph drawn."""
+    from gui.main_window import MainWindow
+
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.session.graph is not None, timeout=5000)
+    yield win
+    win.player.pause()
+    # matplotlib's Qt canvas prints (and swallows) exceptions raised while drawing
+    err = capfd.readouterr().err
+    assert "Traceback (most recent call last)" not in err, err
