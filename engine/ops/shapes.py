@@ -107,6 +107,12 @@ class UnsafeViewBackward0(_Reshapes):
     __slots__ = ()
 
 
+class ReshapeAliasBackward0(_Reshapes):
+    """reshape of a non-contiguous input that can still be viewed (torch's _reshape_alias)."""
+
+    __slots__ = ()
+
+
 class SqueezeBackward0(_Reshapes):
     """squeeze() of every size-1 dim."""
 
@@ -168,7 +174,8 @@ def reshape(input: Tensor, *shape) -> Tensor:
     shape = _resolve_shape(_shape_args(shape), input._data.size)
     result = _view_without_copy(input._data, shape)
     if result is not None:
-        return _view(result, ViewBackward0, (input,))
+        node = ViewBackward0 if input._data.flags.c_contiguous else ReshapeAliasBackward0
+        return _view(result, node, (input,))
     copy = clone(input)
     return record(copy._data.reshape(shape), UnsafeViewBackward0, (copy,))
 

@@ -1465,9 +1465,14 @@ def test_in_place_and_version_checks(name):
 UNARY_FUNCTIONS = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "neg",
                    "sum", "mean", "max", "min", "flatten", "clone", "t", "squeeze"]
 
+
+
+def _given_a_number(name):
+    return lambda t: getattr(t, name)(2.0)
+
+
 ARGUMENTS = {
-    **{f"{name}_of_number": (lambda name: lambda t: getattr(t, name)(2.0))(name)
-       for name in UNARY_FUNCTIONS},
+    **{f"{name}_of_number": _given_a_number(name) for name in UNARY_FUNCTIONS},
     "softmax_of_number": lambda t: t.softmax(2.0, 0),
     "log_softmax_of_list": lambda t: t.log_softmax([1.0], 0),
     "reshape_of_number": lambda t: t.reshape(2.0, (1,)),
@@ -1508,3 +1513,32 @@ ARGUMENTS = {
 @pytest.mark.parametrize("name", ARGUMENTS)
 def test_arguments_that_are_not_tensors(name):
     check(ARGUMENTS[name])
+
+
+RESHAPES = {
+    "contiguous": lambda t, a: a.reshape(12),
+    "slice_of_rows": lambda t, a: a[1:].reshape(8),
+    "transposed_copy": lambda t, a: a.t().reshape(12),
+    "transposed_alias": lambda t, a: a.t().reshape(4, 3),
+    "strided_columns": lambda t, a: a[:, ::2].reshape(-1),
+    "column": lambda t, a: a[:, 1].reshape(3, 1),
+    "narrow_copy": lambda t, a: a[:, :2].reshape(6),
+    "narrow_alias": lambda t, a: a[:, :2].reshape(3, 2),
+    "flatten_strided": lambda t, a: a[:, ::2].flatten(),
+    "flatten_transposed": lambda t, a: a.t().flatten(),
+    "flatten_strided_vector": lambda t, a: a.reshape(-1)[::2].flatten(),
+    "view_strided_vector": lambda t, a: a.reshape(-1)[::2].view(2, 3),
+    "unsqueezed_transpose": lambda t, a: a.t().unsqueeze(0).reshape(4, 3),
+    "double_transpose": lambda t, a: a.t().t().reshape(12),
+}
+
+
+@pytest.mark.parametrize("name", RESHAPES)
+def test_reshape_view_alias_or_copy(name):
+    """torch's reshape is a view, an alias of a non-contiguous input, or a copy."""
+    def snippet(t):
+        x = t.arange(12.0, requires_grad=True)
+        result = RESHAPES[name](t, x.reshape(3, 4))
+        result.backward(t.arange(float(result.numel())).reshape(result.shape))
+        return result, x.grad
+    check(snippet)
