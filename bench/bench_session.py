@@ -26,15 +26,18 @@ sys.path.insert(0, str(ROOT))
 from gui import session_file  # noqa: E402
 from gui.session_file import (  # noqa: E402
     MAX_FILE_BYTES,
-    MAX_LEAVES,
+    MAX_HISTORY,
+    MAX_SOURCE_TEXT,
     MAX_STATE_ELEMENTS,
     MAX_TOTAL_ELEMENTS,
     MAX_VARIABLES,
     SessionData,
     SessionFileError,
     check_expression,
+    history_entry,
     load_session,
     save_session,
+    session_text,
 )
 
 GOAL_SECONDS = 1.0
@@ -60,21 +63,38 @@ def longest_expression(names: list[str]) -> str:
 
 
 def largest_session() -> SessionData:
+    """Every limit at once: the most variables, expression text up to the checking budget,
+    and .grad values of random float32 numbers up to the file size limit."""
     names = [f"v{number}" for number in range(MAX_VARIABLES)]
-    variables = {name: longest_expression(names[:index]) if index else "randn(100)"
-                 for index, name in enumerate(names)}
+    variables, text = {}, 0
+    for index, name in enumerate(names):
+        source = longest_expression(names[:index]) if index else "randn(100)"
+        if text + len(source) > MAX_SOURCE_TEXT - 2_000:
+            source = "randn(100)"
+        variables[name] = source
+        text += len(source)
+    expression = longest_expression(names)
     generator = np.random.default_rng(0)
-    leaves = names[:MAX_LEAVES]
     per_number = len(json.dumps(generator.standard_normal(1000).astype(np.float32).tolist()))
     per_number /= 1000
-    numbers = min(int(0.95 * MAX_FILE_BYTES / per_number), MAX_TOTAL_ELEMENTS)
-    states_per_leaf = 4
-    size = min(MAX_STATE_ELEMENTS, numbers // (len(leaves) * states_per_leaf))
-    history = {name: [None] + [generator.standard_normal(size).astype(np.float32)
-                               for _ in range(states_per_leaf)] for name in leaves}
-    return SessionData(variables=variables, expression=longest_expression(names), passes=100,
-                       step=3, retain_graph=True, options={"theme": "dark"},
-                       grad_history=history)
+    passes = 20  # each backward entry holds "before", "added" and "after"
+    entries = len(names) * (passes + 1)
+    room = 0.95 * MAX_FILE_BYTES - entries * (len(expression) + 300) - 2 * MAX_SOURCE_TEXT
+    numbers = min(int(room / per_number), MAX_TOTAL_ELEMENTS)
+    size = min(MAX_STATE_ELEMENTS, numbers // (len(names) * passes * 3))
+    history = []
+    for name in names:
+        before = None
+        history.append(history_entry(name, "define", variables[name]))
+        for number in range(1, passes + 1):
+            added = generator.standard_normal(size).astype(np.float32)
+            after = added if before is None else before + added
+            history.append(history_entry(name, "backward", expression, pass_=number, step=7,
+                                         before=before, added=added, after=after))
+            before = after
+    assert len(history) <= MAX_HISTORY
+    return SessionData(variables=variables, expression=expression, passes=passes, step=3,
+                       retain_graph=True, options={"theme": "dark"}, history=history)
 
 
 def worst_time(function, runs: int = RUNS) -> float:
@@ -113,31 +133,34 @@ def main() -> int:
         save_session(path, data)
         saved = time.perf_counter() - started
         raw = path.read_bytes()
-        numbers = sum(state.size for states in data.grad_history.values()
-                      for state in states if state is not None)
+        numbers = sum(len(np.ravel(entry[key])) for entry in data.history
+                      for key in ("before", "added", "after") if entry[key] is not None)
+        sources = sum(len(source) for source in data.variables.values())
         print(f"largest allowed session: {len(raw) / 1024 / 1024:.2f} MB of "
-              f"{MAX_FILE_BYTES / 1024 / 1024:.0f} MB, {len(data.variables)} variables of up to "
-              f"{max(len(s) for s in data.variables.values())} characters, "
-              f"{len(data.grad_history)} leaves, {numbers:,} numbers (saved in {saved:.2f} s)")
+              f"{MAX_FILE_BYTES / 1024 / 1024:.0f} MB, {len(data.variables)} variables "
+              f"({sources:,} characters of definitions), {len(data.history):,} .grad states "
+              f"holding {numbers:,} numbers (saved in {saved:.2f} s)")
         baseline = worst_time(lambda: json.loads(raw))
         results.append(report("opens in", worst_time(lambda: load_session(path)), baseline))
 
         print("malformed sessions, refused in:")
         text = raw.decode("utf-8")
-        last_state_end = text.rindex("]\n   ]")  # the last state's closing bracket
-        last_number = text.rindex(", ", 0, last_state_end) + 2
+
+        def last_state(**changes) -> str:
+            document = json.loads(raw)
+            document["grad_history"][-1].update(changes)
+            return session_text(document)
+
+        last_after = json.loads(raw)["grad_history"][-1]["after"]
         cases = {
             "a 50 MB file": None,
             "100,000-deep nesting": "[" * 100_000 + "]" * 100_000,
-            "largest file, a string as its very last number":
-                text[:last_number] + '"1.5"' + text[last_state_end:],
+            "largest file, text as its very last number": last_state(after=last_after[:-1] + ["1"]),
             "largest file, truncated by one byte": text[:-2],
             "largest file, a byte that is not UTF-8 at the end": raw[:-3] + b"\xff" + raw[-2:],
-            "largest file, a hostile last expression":
-                text.replace('"expression": "', '"expression": "x.__class__ + ', 1),
-            "largest file, one leaf of millions of elements":
-                text.replace(f'"shape": [\n    {len(data.grad_history["v0"][1])}\n   ]',
-                             '"shape": [\n    5000000\n   ]', 1),
+            "largest file, a hostile expression in the last state":
+                last_state(expression="x.__class__.__subclasses__()"),
+            "largest file, a last state of millions of elements": last_state(shape=[5_000_000]),
             "largest file, a newer version": text.replace('"version": 1', '"version": 9', 1),
         }
         for label, content in cases.items():

@@ -497,7 +497,7 @@ def _trace_command(options) -> int:
     if options.json != "-":
         _print_trace(problem, graph, records, history, options.backward, leaves)
     if options.save is not None:
-        _save_trace_session(options, problem, records, history)
+        _save_trace_session(options, problem, records, leaves, initial)
     return EXIT_RAISED if failed else EXIT_OK
 
 
@@ -685,15 +685,33 @@ def _graph_json(graph) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
-def _save_trace_session(options, problem, records, history) -> None:
-    from gui.session_file import SessionData, SessionFileError, save_session
+def _save_trace_session(options, problem, records, leaves, initial) -> None:
+    """The session the window would hold after the same definitions and backward calls."""
+    from gui.session_file import SessionData, SessionFileError, history_entry, save_session
 
+    def dtype(tensor) -> str:
+        return str(tensor.dtype).removeprefix("torch.")
+
+    history = []
+    for name, source in problem.sources.items():
+        tensor = problem.tensors[name]
+        if tensor.requires_grad and tensor.is_leaf:
+            history.append(history_entry(name, "define", source, dtype=dtype(tensor),
+                                         after=initial.get(name)))
+    by_id = {id(leaf): name for name, leaf in leaves.items()}
+    for record in records:
+        for step in record.steps:
+            if step.is_accumulation and id(step.leaf) in by_id:
+                history.append(history_entry(
+                    by_id[id(step.leaf)], "backward", problem.expression, pass_=record.number,
+                    step=step.index, dtype=dtype(step.leaf), before=step.grad_before,
+                    added=step.grad_in, after=step.grad_after))
     last = records[-1] if records else None
     data = SessionData(
         variables=dict(problem.sources), expression=problem.expression,
         passes=len(records), step=(len(last.steps) - 1) if last else -1,
-        retain_graph=bool(options.retain_graph),
-        grad_history={name: list(states) for name, states in history.items()})
+        retain_graph=bool(options.retain_graph), options={"x_requires_grad": True},
+        history=history)
     try:
         save_session(options.save, data)
     except SessionFileError as error:

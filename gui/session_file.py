@@ -10,9 +10,10 @@ nothing is evaluated), so a bad file gives one ``SessionFileError`` naming the f
 the problem, and nothing else has been touched.
 
 >>> import tempfile, pathlib
->>> import numpy as np
->>> data = SessionData(variables={"x": "arange(4.0)"}, expression="2 * dot(x, x)",
-...                    passes=1, grad_history={"x": [None, np.array([0., 4., 8., 12.])]})
+>>> data = SessionData(variables={"x": "arange(4.0)"}, expression="2 * dot(x, x)", passes=1,
+...                    history=[history_entry("x", "define", "arange(4.0)", after=None),
+...                             history_entry("x", "backward", "2 * dot(x, x)", pass_=1, step=2,
+...                                           after=[0., 4., 8., 12.], added=[0., 4., 8., 12.])])
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "session.json"
 >>> save_session(path, data)
 >>> load_session(path).grad_history["x"][1].tolist()
@@ -21,6 +22,7 @@ the problem, and nothing else has been touched.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 import keyword
@@ -35,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "SessionData", "SessionFileError", "save_session", "load_session", "session_to_json",
+    "history_entry", "EVENTS",
     "session_from_json", "session_text", "check_variable_name", "check_expression", "FORMAT_NAME",
     "FORMAT_VERSION", "FILE_FILTER", "MAX_FILE_BYTES", "MAX_STATE_ELEMENTS", "MAX_TOTAL_ELEMENTS",
 ]
@@ -47,17 +50,21 @@ MAX_FILE_BYTES = 4 * 1024 * 1024  # checked before reading
 MAX_VARIABLES = 16
 MAX_NAME_LENGTH = 64
 MAX_PATH_LENGTH = 4096
-MAX_LEAVES = 16
-MAX_STATES = 10_000  # states of one leaf's .grad buffer
+MAX_HISTORY = 10_000  # states of the .grad buffers
+MAX_SOURCE_TEXT = 40_000  # characters of distinct expressions to check (bounds the time)
 MAX_DIMS = 8
 MAX_STATE_ELEMENTS = 100_000  # elements of one .grad state
-MAX_TOTAL_ELEMENTS = 250_000  # elements of all states together
+MAX_TOTAL_ELEMENTS = 250_000  # elements of all history arrays together
 MAX_PASSES = 10_000
 MAX_STEPS = 1_000_000
 MAX_CELLS = 10_000
 MAX_OPTIONS = 32
 MAX_OPTION_TEXT = 200
 DTYPES = ("float32", "float64")
+EVENTS = ("define", "backward", "zero")  # what made a .grad state
+_ENTRY_FIELDS = ("leaf", "event", "pass", "step", "expression", "dtype", "shape", "before",
+                 "added", "after")
+_ARRAYS = ("before", "added", "after")
 
 _TOP_FIELDS = ("format", "version", "variables", "expression", "lesson", "position", "options",
                "grad_history")
@@ -88,10 +95,12 @@ class SessionData:
       ``cell``: the lesson cell shown (0-based).
     - ``passes``: backward passes run so far; ``step``: the step shown in the last pass
       (-1 = before its first step).
-    - ``retain_graph``: the option of the same name; ``options``: other preferences of the
-      window (identifier -> bool, int, float or short str), kept as they are.
-    - ``grad_history``: leaf name -> every state of its ``.grad`` buffer in order
-      (None while ``.grad`` is None, else a numpy array; one dtype and shape per leaf).
+    - ``retain_graph``: the option of the same name; ``options``: the window's other
+      settings (identifier -> bool, int, float or short text), kept as they are
+      (e.g. ``x_requires_grad``, ``reuse_graph``, ``selected``).
+    - ``history``: every state of each leaf's ``.grad`` buffer, in order, as the window's
+      ``Session.history`` holds them (see ``history_entry``): values are nested lists of
+      floats, or None while ``.grad`` is None.
     """
 
     variables: dict[str, str] = field(default_factory=dict)
@@ -102,18 +111,49 @@ class SessionData:
     step: int = -1
     retain_graph: bool = False
     options: dict[str, object] = field(default_factory=dict)
-    grad_history: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def grad_history(self) -> dict[str, list[np.ndarray | None]]:
+        """``{leaf: [state, ...]}``: None or a numpy array per state, in order."""
+        states: dict[str, list] = {}
+        for entry in self.history:
+            after = entry["after"]
+            value = None if after is None else np.asarray(after, dtype=entry["dtype"])
+            states.setdefault(entry["leaf"], []).append(value)
+        return states
 
     def summary(self) -> str:
         """One line for ``check``: what the session holds."""
         what = (f"lesson {Path(self.lesson).name}, cell {self.cell + 1}" if self.lesson
                 else f"expression {self.expression!r}" if self.expression is not None
                 else "no expression")
-        states = sum(len(states) for states in self.grad_history.values())
         variables = _plural(len(self.variables), "variable")
         return (f"session format {FORMAT_VERSION}: {what}, {variables}"
                 f", {_plural(self.passes, 'backward pass', 'backward passes')}"
-                f", {_plural(states, '.grad state')}")
+                f", {_plural(len(self.history), '.grad state')}")
+
+
+def history_entry(leaf: str, event: str, expression: str | None = None, *, pass_=None,
+                  step=None, dtype: str = "float32", before=None, added=None, after=None) -> dict:
+    """One state of a leaf's ``.grad`` buffer, as ``SessionData.history`` holds it.
+
+    ``event`` is what made it: ``"define"`` (the variable was (re)defined: ``expression``
+    is its definition), ``"backward"`` (an AccumulateGrad step: ``pass_`` is the pass
+    number from 1, ``step`` the step index, ``expression`` the expression, ``added`` the
+    gradient added) or ``"zero"`` (``.grad.zero_()``). ``before``/``added``/``after`` are
+    nested lists (or arrays) or None.
+
+    >>> history_entry("x", "zero", before=[1.0, 2.0], after=[0.0, 0.0])["after"]
+    [0.0, 0.0]
+    """
+    return {"leaf": leaf, "event": event, "pass": pass_, "step": step, "expression": expression,
+            "dtype": dtype, "before": _plain(before), "added": _plain(added),
+            "after": _plain(after)}
+
+
+def _plain(values):
+    return None if values is None else np.asarray(values, dtype=float).tolist()
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -152,7 +192,8 @@ def check_variable_name(name) -> None:
 def check_expression(source, names=()) -> None:
     """Raise ``engine.expression.ExpressionError`` unless ``source`` passes the expression
     interpreter's checks (length, characters, syntax, depth, node count, the whitelist, and
-    only ``names`` and torch's functions as names). Nothing is evaluated.
+    only ``names`` and torch's functions as names; ``names=None`` checks no names). Nothing
+    is evaluated.
 
     >>> check_expression("2 * dot(x, x)", names=["x"])
     >>> check_expression("x.__class__", names=["x"])
@@ -164,6 +205,10 @@ with '_' are private
     from engine import expression, safe_ast
 
     tree, text = expression.parse_expression(source)
+    if names is None:  # any plain name may be a variable; what is called must be torch's
+        callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        names = {node.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and id(node) not in callees}
     safe_ast.Validator(text, mode=safe_ast.EXPRESSION, names=names).run(tree)
 
 
@@ -178,13 +223,17 @@ def session_to_json(data: SessionData, base_dir: Path | None = None) -> dict:
         except ValueError:
             lesson = str(Path(lesson).resolve())
     history = []
-    for name, states in data.grad_history.items():
-        arrays = [None if state is None else np.asarray(state) for state in states]
-        present = [array for array in arrays if array is not None]
-        dtype = str(present[0].dtype) if present else "float32"
-        shape = list(present[0].shape) if present else []
-        history.append({"name": name, "dtype": dtype, "shape": shape,
-                        "states": [None if a is None else a.tolist() for a in arrays]})
+    for entry in data.history:
+        arrays = {name: None if entry.get(name) is None else np.asarray(entry[name])
+                  for name in _ARRAYS}
+        present = [array for array in arrays.values() if array is not None]
+        history.append({
+            "leaf": entry["leaf"], "event": entry["event"], "pass": entry.get("pass"),
+            "step": entry.get("step"), "expression": entry.get("expression"),
+            "dtype": entry.get("dtype", "float32"),
+            "shape": list(present[0].shape) if present else [],
+            **{name: None if array is None else array.tolist()
+               for name, array in arrays.items()}})
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -198,20 +247,22 @@ def session_to_json(data: SessionData, base_dir: Path | None = None) -> dict:
 
 
 def session_text(document: dict) -> str:
-    """The JSON text of a session document: indented, with each ``.grad`` state on one line
+    """The JSON text of a session document: indented, with each ``.grad`` value on one line
     (a number per line would make files several times larger).
     """
-    states: list[str] = []
-    history = []
-    for entry in document["grad_history"]:
-        marks = []
-        for state in entry["states"]:
-            marks.append(f"\0{len(states)}\0")  # NUL: no validated text can hold one
-            states.append(json.dumps(state, allow_nan=True))
-        history.append({**entry, "states": marks})
+    values: list[str] = []
+
+    def mark(value):
+        if value is None:
+            return None
+        values.append(json.dumps(value, allow_nan=True))
+        return f"\0{len(values) - 1}\0"  # NUL: no validated text can hold one
+
+    history = [{**entry, **{name: mark(entry[name]) for name in _ARRAYS}}
+               for entry in document["grad_history"]]
     text = json.dumps({**document, "grad_history": history}, indent=1, ensure_ascii=True,
                       allow_nan=True)
-    return _STATE_MARK.sub(lambda match: states[int(match.group(1))], text)
+    return _STATE_MARK.sub(lambda match: values[int(match.group(1))], text)
 
 
 def save_session(path, data: SessionData) -> None:
@@ -399,14 +450,27 @@ def _validate(document, base_dir, check_lesson) -> SessionData:
     for key in _TOP_FIELDS:
         if key not in document:
             raise _InvalidError(f'field "{key}" is missing')
+    budget = _Budget()
     data = SessionData()
-    data.variables = _variables(document["variables"])
-    data.expression = _optional_expression(document["expression"], "expression", data.variables)
+    data.variables = _variables(document["variables"], budget)
+    data.expression = _optional_expression(document["expression"], "expression", data.variables,
+                                           budget)
     data.lesson = _lesson(document["lesson"], base_dir, check_lesson)
     data.cell, data.passes, data.step = _position(document["position"])
     data.retain_graph, data.options = _options(document["options"])
-    data.grad_history = _grad_history(document["grad_history"])
+    data.history = _history(document["grad_history"], budget)
     return data
+
+
+class _Budget:
+    """What one file may still make the checks do: numbers to read, expression text to check
+    (an expression seen before costs nothing)."""
+
+    def __init__(self):
+        self.numbers = MAX_TOTAL_ELEMENTS
+        self.text = MAX_SOURCE_TEXT
+        self.checked: set = set()
+        self.charged: set = set()
 
 
 def _expect(value, kind, where: str, what: str):
@@ -437,7 +501,7 @@ def _bounded_int(value, where: str, low: int, high: int) -> int:
     return value
 
 
-def _variables(value) -> dict[str, str]:
+def _variables(value, budget: _Budget) -> dict[str, str]:
     _expect(value, list, 'field "variables"', "a list")
     if len(value) > MAX_VARIABLES:
         raise _InvalidError(f'field "variables" has {len(value):,} entries (the limit is '
@@ -454,18 +518,28 @@ def _variables(value) -> dict[str, str]:
             raise _InvalidError(f"{where}: {error}") from None
         if name in variables:
             raise _InvalidError(f"{where}: variable {name!r} is defined twice")
-        variables[name] = _expression(entry["source"], f"{where} ({name})", variables)
+        variables[name] = _expression(entry["source"], f"{where} ({name})", tuple(variables),
+                                      budget)
     return variables
 
 
-def _optional_expression(value, where: str, names) -> str | None:
-    return None if value is None else _expression(value, where, names)
+def _optional_expression(value, where: str, names, budget: _Budget) -> str | None:
+    return None if value is None else _expression(value, where, names, budget)
 
 
-def _expression(value, where: str, names) -> str:
+def _expression(value, where: str, names, budget: _Budget) -> str:
     from engine.expression import ExpressionError
 
     _expect(value, str, where, "text")
+    key = (value, None if names is None else tuple(names))
+    if key in budget.checked or (names is None and value in budget.charged):
+        return value  # a check with names is stricter than one without
+    if value not in budget.charged:
+        budget.charged.add(value)
+        budget.text -= len(value)
+    if budget.text < 0:
+        raise _InvalidError(f"{where}: the session holds more than {MAX_SOURCE_TEXT:,} "
+                            "characters of different expressions")
     try:
         check_expression(value, names)
     except ExpressionError as error:
@@ -473,6 +547,7 @@ def _expression(value, where: str, names) -> str:
             f"{where}: {_short(value)}: column {error.offset + 1}: {error}") from None
     except (RecursionError, MemoryError):
         raise _InvalidError(f"{where}: the expression is too complex") from None
+    budget.checked.add(key)
     return value
 
 
@@ -535,42 +610,50 @@ def _options(value) -> tuple[bool, dict]:
     return retain_graph, others
 
 
-def _grad_history(value) -> dict[str, list]:
+def _history(value, budget: _Budget) -> list[dict]:
     _expect(value, list, 'field "grad_history"', "a list")
-    if len(value) > MAX_LEAVES:
-        raise _InvalidError(f'field "grad_history" has {len(value):,} leaves (the limit is '
-                            f"{MAX_LEAVES})")
-    history: dict[str, list] = {}
-    budget = [MAX_TOTAL_ELEMENTS]
-    for index, entry in enumerate(value):
-        where = f"grad_history[{index}]"
-        _expect(entry, dict, where, "an object")
-        _expect_keys(entry, where, ("name", "dtype", "shape", "states"))
-        name = entry["name"]
-        try:
-            check_variable_name(name)
-        except ValueError as error:
-            problem = str(error).replace("variable name", "leaf name")
-            raise _InvalidError(f"{where}: {problem}") from None
-        if name in history:
-            raise _InvalidError(f"{where}: leaf {name!r} appears twice")
-        where = f"grad_history[{index}] ({name})"
-        dtype = entry["dtype"]
-        if dtype not in DTYPES:
-            raise _InvalidError(f"{where}: dtype must be one of {', '.join(DTYPES)}, not "
-                                f"{_short(dtype)}")
-        shape = _shape(entry["shape"], where)
-        size = math.prod(shape)
-        if size > MAX_STATE_ELEMENTS:
-            raise _InvalidError(f"{where}: a tensor of {size:,} elements is too large "
-                                f"(the limit is {MAX_STATE_ELEMENTS:,})")
-        states = entry["states"]
-        _expect(states, list, f"{where}.states", "a list")
-        if len(states) > MAX_STATES:
-            raise _InvalidError(f"{where}: {len(states):,} states (the limit is {MAX_STATES:,})")
-        history[name] = [_state(state, shape, dtype, f"{where}.states[{number}]", budget)
-                         for number, state in enumerate(states)]
-    return history
+    if len(value) > MAX_HISTORY:
+        raise _InvalidError(f'field "grad_history" has {len(value):,} states (the limit is '
+                            f"{MAX_HISTORY:,})")
+    return [_history_entry(entry, f"grad_history[{index}]", budget)
+            for index, entry in enumerate(value)]
+
+
+def _history_entry(entry, where: str, budget: _Budget) -> dict:
+    _expect(entry, dict, where, "an object")
+    _expect_keys(entry, where, _ENTRY_FIELDS)
+    leaf = entry["leaf"]
+    try:
+        check_variable_name(leaf)
+    except ValueError as error:
+        problem = str(error).replace("variable name", "leaf name")
+        raise _InvalidError(f"{where}: {problem}") from None
+    where = f"{where} ({leaf})"
+    event = entry["event"]
+    if event not in EVENTS:
+        raise _InvalidError(f"{where}: event must be one of {', '.join(EVENTS)}, not "
+                            f"{_short(event)}")
+    number = entry["pass"]
+    if number is not None:
+        _bounded_int(number, f"{where}.pass", 1, MAX_PASSES)
+    step = entry["step"]
+    if step is not None:
+        _bounded_int(step, f"{where}.step", 0, MAX_STEPS)
+    expression = _optional_expression(entry["expression"], f"{where}.expression", None, budget)
+    dtype = entry["dtype"]
+    if dtype not in DTYPES:
+        raise _InvalidError(f"{where}: dtype must be one of {', '.join(DTYPES)}, not "
+                            f"{_short(dtype)}")
+    shape = _shape(entry["shape"], where)
+    size = math.prod(shape)
+    if size > MAX_STATE_ELEMENTS:
+        raise _InvalidError(f"{where}: a tensor of {size:,} elements is too large "
+                            f"(the limit is {MAX_STATE_ELEMENTS:,})")
+    arrays = {name: _state(entry[name], shape, dtype, f"{where}.{name}", budget)
+              for name in _ARRAYS}
+    return {"leaf": leaf, "event": event, "pass": number, "step": step,
+            "expression": expression, "dtype": dtype,
+            **{name: None if array is None else array.tolist() for name, array in arrays.items()}}
 
 
 def _shape(value, where: str) -> tuple[int, ...]:
@@ -582,15 +665,15 @@ def _shape(value, where: str) -> tuple[int, ...]:
     return tuple(value)
 
 
-def _state(value, shape: tuple, dtype: str, where: str, budget: list) -> np.ndarray | None:
+def _state(value, shape: tuple, dtype: str, where: str, budget: _Budget) -> np.ndarray | None:
     """A nested list of numbers of exactly ``shape`` (checked level by level, no recursion)."""
     if value is None:
         return None
     size = math.prod(shape)
-    if size > budget[0]:
+    if size > budget.numbers:
         raise _InvalidError(f"{where}: the .grad history holds more than {MAX_TOTAL_ELEMENTS:,} "
                             "numbers in all")
-    budget[0] -= size
+    budget.numbers -= size
     level = [value]
     for depth, length in enumerate(shape):
         for item in level:

@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gui.session_file import (
+    EVENTS,
     FORMAT_VERSION,
     MAX_FILE_BYTES,
     MAX_STATE_ELEMENTS,
     MAX_TOTAL_ELEMENTS,
     SessionData,
     SessionFileError,
+    history_entry,
     load_session,
     save_session,
     session_to_json,
@@ -34,8 +36,12 @@ def example_session() -> SessionData:
         variables={"x": "arange(4.0)", "w": "ones(4, requires_grad=True)"},
         expression="2 * dot(w * x, x)", passes=2, step=2, retain_graph=True,
         options={"theme": "dark", "speed": 1.5},
-        grad_history={"x": [None, np.array([0, 4, 8, 12], dtype=np.float32)],
-                      "w": [None, np.array([0, 2, 8, 18], dtype=np.float32)]})
+        history=[history_entry("x", "define", "arange(4.0)"),
+                 history_entry("x", "backward", "2 * dot(w * x, x)", pass_=1, step=3,
+                               added=[0, 4, 8, 12], after=[0, 4, 8, 12]),
+                 history_entry("w", "define", "ones(4, requires_grad=True)"),
+                 history_entry("w", "backward", "2 * dot(w * x, x)", pass_=1, step=4,
+                               added=[0, 2, 8, 18], after=[0, 2, 8, 18])])
 
 
 def good_document() -> dict:
@@ -79,18 +85,26 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
 
 
 @st.composite
-def grad_states(draw):
-    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
+def arrays(draw, shape, dtype):
     size = int(np.prod(shape))
-    states = []
-    for _ in range(draw(st.integers(0, 4))):
-        if draw(st.booleans()):
-            states.append(None)
-        else:
-            values = draw(st.lists(FLOATS, min_size=size, max_size=size))
-            states.append(np.array(values, dtype=dtype).reshape(shape))
-    return states
+    values = draw(st.lists(FLOATS, min_size=size, max_size=size))
+    return np.array(values, dtype=dtype).reshape(shape)
+
+
+@st.composite
+def histories(draw, names):
+    entries = []
+    for _ in range(draw(st.integers(0, 5))):
+        shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+        dtype = draw(st.sampled_from(["float32", "float64"]))
+        maybe = st.one_of(st.none(), arrays(shape, dtype))
+        entries.append(history_entry(
+            draw(st.sampled_from(names)), draw(st.sampled_from(EVENTS)),
+            draw(st.one_of(st.none(), SOURCES)),
+            pass_=draw(st.one_of(st.none(), st.integers(1, 50))),
+            step=draw(st.one_of(st.none(), st.integers(0, 50))), dtype=dtype,
+            before=draw(maybe), added=draw(maybe), after=draw(maybe)))
+    return entries
 
 
 @st.composite
@@ -112,7 +126,15 @@ def sessions(draw):
         variables=variables, expression=expression, cell=draw(st.integers(0, 50)),
         passes=draw(st.integers(0, 20)), step=draw(st.integers(-1, 100)),
         retain_graph=draw(st.booleans()), options=options,
-        grad_history=draw(st.dictionaries(NAMES, grad_states(), max_size=3)))
+        history=draw(histories(names + ["leaf0", "b"])))
+
+
+def same_values(left, right) -> bool:
+    """Nested lists equal, NaN equal to NaN."""
+    if left is None or right is None:
+        return left is right
+    return np.array_equal(np.array(left), np.array(right), equal_nan=True) and (
+        np.shape(left) == np.shape(right))
 
 
 def assert_same(loaded: SessionData, saved: SessionData) -> None:
@@ -121,16 +143,21 @@ def assert_same(loaded: SessionData, saved: SessionData) -> None:
     assert (loaded.expression, loaded.cell, loaded.passes, loaded.step, loaded.retain_graph) == (
         saved.expression, saved.cell, saved.passes, saved.step, saved.retain_graph)
     assert loaded.options == saved.options
-    assert list(loaded.grad_history) == list(saved.grad_history)
+    assert len(loaded.history) == len(saved.history)
+    for again, entry in zip(loaded.history, saved.history):
+        assert set(again) == set(entry)
+        for key in ("leaf", "event", "pass", "step", "expression", "dtype"):
+            assert again[key] == entry[key]
+        for key in ("before", "added", "after"):
+            expected = entry[key]
+            if expected is not None:  # stored in the entry's dtype
+                expected = np.asarray(expected, dtype=entry["dtype"]).tolist()
+            assert same_values(again[key], expected), key
     for name, states in saved.grad_history.items():
-        again = loaded.grad_history[name]
-        assert len(again) == len(states)
-        for before, after in zip(states, again):
-            if before is None:
-                assert after is None
-            else:
-                assert after.dtype == before.dtype and after.shape == before.shape
-                np.testing.assert_array_equal(after, before)  # NaN equals NaN here
+        for before, after in zip(states, loaded.grad_history[name]):
+            assert (before is None) == (after is None)
+            if before is not None:
+                assert after.dtype == before.dtype
 
 
 @settings(max_examples=60, deadline=None,
@@ -147,7 +174,14 @@ def test_each_grad_state_is_one_line(tmp_path):
     path = tmp_path / "session.json"
     save_session(path, example_session())
     lines = path.read_text().splitlines()
-    assert "    [0.0, 4.0, 8.0, 12.0]" in lines and "    null," in lines
+    assert '   "after": [0.0, 4.0, 8.0, 12.0]' in lines and '   "before": null,' in lines
+
+
+def test_grad_history_lists_each_leafs_states():
+    history = example_session().grad_history
+    assert list(history) == ["x", "w"]
+    assert history["x"][0] is None and history["x"][1].tolist() == [0, 4, 8, 12]
+    assert history["w"][1].dtype == np.float32
 
 
 def test_lesson_path_is_stored_relative_and_opened_absolute(tmp_path):
@@ -174,11 +208,11 @@ def test_a_missing_lesson_is_refused(tmp_path):
 
 def test_bom_and_python_nan_infinity_are_accepted(tmp_path):
     document = good_document()
-    document["grad_history"][0]["states"].append([float("nan"), float("inf"), -float("inf"), 1])
+    document["grad_history"][1]["after"] = [float("nan"), float("inf"), -float("inf"), 1]
     text = json.dumps(document)
     assert "NaN" in text and "Infinity" in text
     loaded = load_session(write(tmp_path, codecs.BOM_UTF8 + text.encode("utf-8")))
-    last = loaded.grad_history["x"][-1]
+    last = loaded.grad_history["x"][1]
     assert np.isnan(last[0]) and last[1] == np.inf and last[2] == -np.inf and last[3] == 1
 
 
@@ -262,14 +296,21 @@ def test_missing_field(tmp_path, field):
     (("options", "retain_graph"), "yes", ["retain_graph", "true or false"]),
     (("options", "colour"), {"r": 1}, ["options.colour"]),
     (("options", "label"), "a\u0000b", ["options.label", "control character"]),
-    (("grad_history", 0, "dtype"), "int64", ["dtype"]),
-    (("grad_history", 0, "shape"), [4, -1], ["shape"]),
-    (("grad_history", 0, "states"), {"0": None}, ["states", "a list"]),
-    (("grad_history", 0, "states", 1), [0, 4, 8], ["shape [4]", "3 entries"]),
-    (("grad_history", 0, "states", 1), [0, 4, 8, "12"], ["numbers only", "text"]),
-    (("grad_history", 0, "states", 1), [0, 4, 8, True], ["numbers only", "boolean"]),
-    (("grad_history", 0, "states", 1), [[0], [4], [8], [12]], ["a list at depth 1"]),
-    (("grad_history", 0, "states", 1), 12.0, ["a number at depth 0"]),
+    (("grad_history",), {"x": []}, ["grad_history", "a list"]),
+    (("grad_history", 1), [0, 4, 8, 12], ["grad_history[1]", "an object"]),
+    (("grad_history", 1, "dtype"), "int64", ["dtype"]),
+    (("grad_history", 1, "event"), "explode", ["event must be one of define, backward, zero"]),
+    (("grad_history", 1, "pass"), 0, ["pass"]),
+    (("grad_history", 1, "step"), -3, ["step"]),
+    (("grad_history", 1, "expression"), 12, ["expression", "text"]),
+    (("grad_history", 1, "shape"), [4, -1], ["shape"]),
+    (("grad_history", 1, "shape"), "4", ["shape", "a list"]),
+    (("grad_history", 1, "after"), [0, 4, 8], ["shape [4]", "3 entries"]),
+    (("grad_history", 1, "after"), [0, 4, 8, "12"], ["numbers only", "text"]),
+    (("grad_history", 1, "before"), [0, 4, 8, True], ["numbers only", "boolean"]),
+    (("grad_history", 1, "added"), [[0], [4], [8], [12]], ["a list at depth 1"]),
+    (("grad_history", 1, "after"), 12.0, ["a number at depth 0"]),
+    (("grad_history", 1, "after"), {"0": 1}, ["an object at depth 0"]),
 ])
 def test_wrongly_typed_fields(tmp_path, path, value, words):
     document = good_document()
@@ -291,9 +332,9 @@ def test_unknown_fields_and_duplicate_keys(tmp_path):
 
 def test_a_tensor_of_millions_of_elements(tmp_path):
     document = good_document()
-    document["grad_history"][0]["shape"] = [2_000_000]
+    document["grad_history"][1]["shape"] = [2_000_000]
     assert_refused(write(tmp_path, document), "2,000,000 elements", "too large")
-    document["grad_history"][0]["shape"] = [1000, 1000, 1000]
+    document["grad_history"][1]["shape"] = [1000, 1000, 1000]
     assert_refused(write(tmp_path, document), "1,000,000,000 elements")
 
 
@@ -302,8 +343,9 @@ def test_too_many_numbers_in_all(tmp_path):
     side = int(MAX_STATE_ELEMENTS ** 0.5)
     state = [[0.5] * side for _ in range(side)]
     count = MAX_TOTAL_ELEMENTS // (side * side) + 1
-    document["grad_history"] = [{"name": "x", "dtype": "float32", "shape": [side, side],
-                                 "states": [state] * count}]
+    entry = {**document["grad_history"][1], "shape": [side, side], "after": state,
+             "added": None}
+    document["grad_history"] = [entry] * count
     text = json.dumps(document, separators=(",", ":"))
     assert len(text) < MAX_FILE_BYTES
     assert_refused(write(tmp_path, text), "numbers in all")
@@ -373,7 +415,7 @@ def test_hostile_variable_names(tmp_path, name, words):
     document["variables"][0]["name"] = name
     assert_refused(write(tmp_path, document), "variables[0]", *words)
     document = good_document()
-    document["grad_history"][0]["name"] = name
+    document["grad_history"][0]["leaf"] = name
     assert_refused(write(tmp_path, document), "grad_history[0]", *words)
 
 
@@ -395,3 +437,34 @@ def test_a_huge_integer_is_refused(tmp_path):
     assert_refused(write(tmp_path, text), "too many digits")
     text = json.dumps(good_document()).replace('"passes": 2', '"passes": ' + "9" * 400)
     assert_refused(write(tmp_path, text), "position.passes")
+
+
+@pytest.mark.parametrize("expression, words", [
+    ("open('/etc/passwd')", ["grad_history[1]", "'open' is not defined"]),
+    ("x.__class__", ["grad_history[1]", "private"]),
+    ("(lambda: 0)()", ["grad_history[1]"]),
+])
+def test_hostile_expressions_in_the_history(tmp_path, expression, words):
+    document = good_document()
+    document["grad_history"][1]["expression"] = expression
+    assert_refused(write(tmp_path, document), *words)
+
+
+def test_history_expressions_may_name_variables_defined_no_more(tmp_path):
+    document = good_document()
+    document["grad_history"][1]["expression"] = "(old * 2).sum() + torch.exp(gone).mean()"
+    assert load_session(write(tmp_path, document)).history[1]["expression"].startswith("(old")
+
+
+def test_too_much_expression_text_is_refused_quickly(tmp_path):
+    document = good_document()
+    long = " + ".join(["x.exp().sum() * 1.5"] * 90)
+    entries = [{**document["grad_history"][1], "expression": f"{long} + {number}"}
+               for number in range(500)]
+    document["grad_history"] = entries
+    assert_refused(write(tmp_path, document), "characters of different expressions")
+    same = [{**entry, "expression": long} for entry in entries]  # one text, checked once
+    document["grad_history"] = same
+    started = time.perf_counter()
+    assert len(load_session(write(tmp_path, document)).history) == 500
+    assert time.perf_counter() - started < 1.0
