@@ -439,9 +439,9 @@ def _grad_history(leaves: dict, initial: dict, records: list[_PassRecord]) -> di
 def _failed_key(graph, steps) -> str | None:
     """The graph key of the node whose error stopped a pass (the pass does not say which).
 
-    The node that raised is one that was ready to run: not run in this pass, with every
-    node sending it a gradient already run. Nodes run most recent first, so among those
-    it is the one created last; a freed node (the usual error) is preferred.
+    The node that raised is the one the pass would have run next: of the nodes ready to
+    run (not run yet, every node sending them a gradient already run), the one created
+    last, as the engine orders them (the window reads the same from the pass's queue).
     """
     from engine.graph import node_id
 
@@ -453,7 +453,7 @@ def _failed_key(graph, steps) -> str | None:
         senders = [source for source in graph.predecessors(key) if source != "output"]
         if all(source in ran for source in senders):
             node = data["node"]
-            ready.append((node.is_freed, node.sequence_nr, key))
+            ready.append((node.sequence_nr, node.is_freed, key))
     return max(ready)[2] if ready else None
 
 

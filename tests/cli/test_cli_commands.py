@@ -342,3 +342,14 @@ def test_docstring_examples(name):
     failures, attempted = doctest.testmod(importlib.import_module(name),
                                           optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failures == 0
+
+
+@pytest.mark.parametrize("expression, node", [
+    ("2 * dot(x, x)", "MulBackward0"), ("x.sum() + dot(x, x)", "DotBackward0"),
+    ("(x * x).sum() + x.sum()", "MulBackward0"), ("2 + exp(x).sum()", "ExpBackward0")])
+def test_json_names_the_node_that_raised(capsys, expression, node):
+    status, out, _ = run(capsys, "trace", "--x", "arange(4.0)", "--expr", expression,
+                         "--backward", "2", "--json")
+    assert status == EXIT_RAISED
+    error = json.loads(out)["passes"][1]["error"]
+    assert error["node"]["name"] == node and error["type"] == "RuntimeError"
