@@ -39,6 +39,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -182,9 +183,9 @@ def _parser() -> _Parser:
                                      parser_class=_Parser)
     trace = commands.add_parser(
         "trace", help="print every step of the backward pass and the .grad history",
-        description="Build the graph of an expression, call y.backward() N times and print "
+        description=_wrap("Build the graph of an expression, call y.backward() N times and print "
                     "each pass step by step (node, gradient in, gradient out per edge, the "
-                    ".grad buffer before and after) and the .grad history.",
+                    ".grad buffer before and after) and the .grad history."),
         epilog=TRACE_EXAMPLES + "\n" + EXIT_STATUS)
     _add_expression_options(trace)
     trace.add_argument("--backward", type=_count, default=1, metavar="N",
@@ -193,16 +194,16 @@ def _parser() -> _Parser:
     trace.add_argument("--retain-graph", action="store_true",
                        help="pass retain_graph=True to every backward call")
     trace.add_argument("--json", nargs="?", const="-", metavar="FILE",
-                       help="write the recorded passes as JSON to FILE (default: stdout, "
-                            "instead of the text)")
+                       help="write the recorded passes as JSON to FILE (the text still goes "
+                            "to stdout), or without FILE to stdout instead of the text")
     trace.add_argument("--save", metavar="FILE.json", type=_session_target,
                        help="also save the session, which 'python main.py FILE.json' opens")
     trace.set_defaults(handler=_trace_command)
 
     run = commands.add_parser(
         "run", help="run a lesson and print what each cell shows, as a notebook would",
-        description="Run a lesson (.py in plain PyTorch, '# %%' starts a cell) cell by cell "
-                    "and print what each cell shows.",
+        description=_wrap("Run a lesson (.py in plain PyTorch, '# %%' starts a cell) cell by cell "
+                    "and print what each cell shows."),
         epilog=RUN_EXAMPLES + "\n" + EXIT_STATUS)
     run.add_argument("lesson", metavar="LESSON.py", help="the lesson file")
     run.add_argument("--trace", action="store_true",
@@ -211,8 +212,8 @@ def _parser() -> _Parser:
 
     export = commands.add_parser(
         "export", help="write the graph (.png .svg .pdf) or the animation (.gif .mp4)",
-        description="Export the graph of an expression as a picture, or its backward pass as "
-                    "an animation, drawn as the window draws it.",
+        description=_wrap("Export the graph of an expression as a picture, or its backward pass as "
+                    "an animation, drawn as the window draws it."),
         epilog=EXPORT_EXAMPLES + "\n" + EXIT_STATUS)
     _add_expression_options(export)
     export.add_argument("--out", required=True, metavar="FILE",
@@ -236,11 +237,15 @@ def _parser() -> _Parser:
 
     check = commands.add_parser(
         "check", help="validate a lesson (.py) or a session (.json) without running it",
-        description="Validate a lesson or a saved session without opening a window.",
+        description=_wrap("Validate a lesson or a saved session without opening a window."),
         epilog=CHECK_EXAMPLES + "\n" + EXIT_STATUS)
     check.add_argument("file", metavar="FILE", help="a lesson .py or a session .json")
     check.set_defaults(handler=_check_command)
     return parser
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=88)
 
 
 def _add_expression_options(parser: _Parser) -> None:
