@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
+from matplotlib.path import Path
 
 from engine.explain import format_values
 from engine.graph import node_id
@@ -47,6 +48,7 @@ BOX_PAD = 4.0
 NOTE_PAD = 2.5
 RING_PAD = 3.0
 MISSING = object()
+_NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
 MAX_TERMS = 4
 MAX_GROWTH = 1.4
 
@@ -334,8 +336,8 @@ class GraphPicture:
         if index >= 0:
             self._step_notes(items, index, travel)
         if self.failed is not None and index == len(self.steps) - 1:
-            self._note_above(items, self.failed, self._error_text(), self.style.failed,
-                             self.style.note_face, self.style.failed)
+            self._note_beside(items, self.failed, self._error_text(), self.style.failed,
+                              self.style.note_face, self.style.failed)
         items.apply(self._overlay[2])
 
     def _error_text(self) -> str:
@@ -366,15 +368,16 @@ class GraphPicture:
 
     def _step_notes(self, items, index: int, travel: float) -> None:
         step, key, style = self.steps[index], self._step_keys[index], self.style
-        if len(step.contributions) > 1:
-            self._note_above(items, key, _sum_text(step), style.foreground, style.note_face,
-                             style.note_edge)
+        summed = len(step.contributions) > 1
+        if summed:  # above an AccumulateGrad (its leaf's note is below), else below the node
+            self._note_beside(items, key, _sum_text(step), style.foreground, style.note_face,
+                              style.note_edge, above=step.is_accumulation)
         elif step.contributions and step.contributions[0].source is None:
             for source in self.graph.predecessors(key):
                 self._token(items, source, key, format_values(step.grad_in), travel)
         if step.is_accumulation:
             leaf = self._leaf_of.get(key)
-            if leaf is not None:
+            if leaf is not None and not summed:  # else the sum note says it all
                 self._token(items, key, leaf, format_values(step.grad_in), travel)
             return
         for target in self.graph.successors(key):
@@ -395,10 +398,11 @@ class GraphPicture:
                   style.gradient_face, style.gradient, 1.2, "solid")
         items.add(shifted(path, 0, lift), where, style.gradient, "none", 0, "solid")
 
-    def _note_above(self, items, key: str, text: str, color, face, edge) -> None:
+    def _note_beside(self, items, key: str, text: str, color, face, edge, *,
+                     above: bool = True) -> None:
         path, width, height = text_path(text, self.font_size, MONO)
         half = self._half[self._row[key]]
-        shift = half[1] + height / 2 + NOTE_PAD + RING_PAD + 4
+        shift = (half[1] + height / 2 + NOTE_PAD + RING_PAD + 4) * (1 if above else -1)
         centre = self._xy[self._row[key]]
         items.add(shifted(box_path(width, height, NOTE_PAD), 0, shift), centre, face, edge, 1.2,
                   "solid")
@@ -461,5 +465,17 @@ class _Items:
         if not self.paths:
             collection.set_items([], np.zeros((0, 2)))
             return
+        if len(self.paths) == 1:
+            # one path would take matplotlib's single-marker shortcut, which first measures
+            # the path's extents curve by curve: 15 ms for a line of text. A second, empty
+            # path keeps the ordinary (fast) collection drawing.
+            self.add(_NOTHING, self.offsets[0], "none", "none", 0, "solid")
         collection.set_items(self.paths, self.offsets, facecolor=self.faces,
-                             edgecolor=self.edges, linewidth=self.widths, linestyle=self.styles)
+                             edgecolor=self.edges, linewidth=_uniform(self.widths),
+                             linestyle=_uniform(self.styles))
+
+
+def _uniform(values: list):
+    """One value for all items when they agree (matplotlib rescales dashes per item)."""
+    first = values[0]
+    return first if all(value == first for value in values) else values

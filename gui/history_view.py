@@ -19,8 +19,6 @@ import html
 import numpy as np
 from PySide6.QtWidgets import QTextBrowser
 
-from engine.explain import format_values
-
 __all__ = ["GradHistoryView", "history_rows", "describe_entry"]
 
 ACCUMULATION_NOTE = ("PyTorch adds each backward's gradient into the same .grad buffer; "
@@ -30,6 +28,8 @@ ARITHMETIC_STYLE = "white-space:pre; margin:0 0 4px 0; font-family:monospace;"
 
 
 def _value(values, dtype: str) -> str:
+    from engine.explain import format_values  # the engine loads after the window shows
+
     return "None" if values is None else format_values(np.asarray(values, dtype=dtype))
 
 

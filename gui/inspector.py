@@ -15,8 +15,6 @@ import html
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from engine.explain import explain, format_values
-
 __all__ = ["NodeInspector", "inspect_lines"]
 
 
@@ -93,6 +91,8 @@ def graph_label_of(session, tensor) -> str:
 
 
 def _saved_text(session, node, index, freed) -> str:
+    from engine.explain import format_values
+
     if freed:
         return ("freed: backward ran without retain_graph=True, so another backward through "
                 "this node raises torch's \"Trying to backward through the graph a second "
@@ -105,6 +105,8 @@ def _saved_text(session, node, index, freed) -> str:
 
 
 def _chain_rule(session, index) -> str:
+    from engine.explain import explain
+
     step = session.steps[index]
     explanation = explain(step)
     if step.is_accumulation:
@@ -134,6 +136,7 @@ class NodeInspector(QWidget):
         layout.addWidget(self.chooser)
         layout.addWidget(self.text, 1)
         self._keys: list = []
+        self._last_html = None
         self.chooser.activated.connect(self._on_chosen)
         session.graph_changed.connect(self._on_graph_changed)
         session.selection_changed.connect(self.refresh)
@@ -163,10 +166,12 @@ class NodeInspector(QWidget):
             self.chooser.setCurrentIndex(row)
         lines = inspect_lines(self.session, key) if key is not None else []
         if not lines:
-            self.text.setHtml("<p><i>Click a node of the graph to see its value, gradient, "
-                              "next_functions and the chain rule at the current step.</i></p>")
-            return
-        body = "".join(f"<p style='margin:2px 0'><b>{html.escape(head)}</b><br>"
-                       f"<code style='white-space:pre-wrap'>{html.escape(text)}</code></p>"
-                       for head, text in lines)
-        self.text.setHtml(body)
+            body = ("<p><i>Click a node of the graph to see its value, gradient, "
+                    "next_functions and the chain rule at the current step.</i></p>")
+        else:
+            body = "".join(f"<p style='margin:2px 0'><b>{html.escape(head)}</b><br>"
+                           f"<code style='white-space:pre-wrap'>{html.escape(text)}</code></p>"
+                           for head, text in lines)
+        if body != self._last_html:
+            self._last_html = body
+            self.text.setHtml(body)

@@ -44,6 +44,7 @@ __all__ = ["MainWindow", "ORGANIZATION", "APPLICATION"]
 ORGANIZATION = "autograd-viz"
 APPLICATION = "autograd-viz"
 GRAPH_FONT = 9.0
+FIRST_DRAW_DELAY_MS = 30
 ANIMATION_KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right, Qt.Key_End, Qt.Key_Home)
 
 
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self.inputs.zero_grad_requested.connect(self.zero_grad)
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
         self._restore_settings()
-        QTimer.singleShot(0, self._first_draw)
+        self._drawn_once = False
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -338,6 +339,12 @@ class MainWindow(QMainWindow):
         settings.setValue("view/fontSize", self.font_size)
         settings.setValue("view/theme", self.theme)
         settings.sync()
+
+    def showEvent(self, event):  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._drawn_once:  # the window paints first; the engine and graph follow
+            self._drawn_once = True
+            QTimer.singleShot(FIRST_DRAW_DELAY_MS, self._first_draw)
 
     def closeEvent(self, event):  # noqa: N802 - Qt's name
         self.player.pause()

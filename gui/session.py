@@ -6,6 +6,9 @@ through ``engine.expression.evaluate`` (never ``eval``), a backward pass is an
 ``engine.BackwardPass`` driven to its end, and the animation replays its recorded
 steps by moving ``step``.
 
+The engine (and networkx, for the graph) is imported with the first evaluation, so
+the window shows before they load.
+
 State kept in plain attributes (what a session file needs):
 
 - ``variables``: ``{name: definition}`` in order, x first (``{"x": "arange(4.0)"}``).
@@ -51,10 +54,6 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-
-import engine
-from engine.expression import ExpressionError, evaluate
-from engine.graph import to_networkx
 
 __all__ = ["Session", "DEFAULT_X", "DEFAULT_EXPRESSION", "NON_SCALAR_MESSAGE"]
 
@@ -140,6 +139,8 @@ class Session(QObject):
         return True
 
     def _evaluate(self, source: str, scope: dict, field: str):
+        from engine.expression import ExpressionError, evaluate
+
         try:
             value = evaluate(source, scope)
             if field == "x" and self.x_requires_grad and not value.requires_grad:
@@ -163,6 +164,8 @@ class Session(QObject):
         output = self._evaluate(self.expression, dict(self.tensors), "expression")
         if output is None:
             return False
+        from engine.graph import to_networkx
+
         self.output = output
         self._output_source = (self.expression, tuple(self._defined.items()))
         self.graph = to_networkx(output, names=dict(self.tensors), output_name=OUTPUT_NAME)
@@ -193,6 +196,8 @@ class Session(QObject):
             self.freed_before = self._freed_nodes()
         elif not self.forward():
             return False
+        import engine
+
         output = self.output
         self.grads_before = self._leaf_grads()
         try:

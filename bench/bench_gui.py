@@ -1,0 +1,188 @@
+"""How fast the window is, offscreen: one animation step, a new graph, the window showing up.
+
+    python bench/bench_gui.py            # prints numbers, ratios and PASS/FAIL per goal
+
+Goals (issue 4):
+- one animation step (Step clicked -> graph redrawn) <= 16 ms at the median, 60-node graph;
+- a new 100-node graph drawn in <= 300 ms;
+- the window shown within 1.5x the time it takes just to import numpy, networkx, Qt and
+  matplotlib's Qt backend (both measured here, as whole processes, in the same run).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STEP_GOAL_MS = 16.0
+NEW_GRAPH_GOAL_MS = 300.0
+STARTUP_GOAL_RATIO = 1.5
+REPEATS = 5
+
+BASELINE = ("import os, numpy, networkx, PySide6.QtWidgets, matplotlib.backends.backend_qtagg;"
+            "os._exit(0)")
+SHOW_WINDOW = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT)!r})
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QApplication
+QStandardPaths.setTestModeEnabled(True)
+app = QApplication([])
+from gui.main_window import MainWindow
+window = MainWindow()
+window.show()
+app.processEvents()
+window.repaint()  # every widget painted, the graph canvas included
+os._exit(0 if window.isVisible() else 1)
+"""
+
+
+def branchy_expression(engine, branches: int, depth: int):
+    """``sum_b sum(sin(... sin(x * w_b) * w_b ...))``: a graph both wide and deep."""
+    x = engine.arange(4.0, requires_grad=True)
+    names, total = {"x": x}, None
+    for branch in range(branches):
+        weight = engine.full((4,), 0.5 + 0.1 * branch, requires_grad=True)
+        names[f"w{branch}"] = weight
+        value = x
+        for _ in range(depth):
+            value = (value * weight).sin()
+        total = value.sum() if total is None else total + value.sum()
+    return total, names
+
+
+def make_graph(engine, branches: int, depth: int):
+    from engine.graph import to_networkx
+
+    output, names = branchy_expression(engine, branches, depth)
+    graph = to_networkx(output, names=names, output_name="y")
+    steps = engine.BackwardPass(output).run().steps
+    return graph, steps
+
+
+def load(window, graph, steps) -> None:
+    """Put a graph and its pass into the window's session, as a backward would."""
+    session = window.session
+    session.graph = graph
+    session._set_pass(steps, None, set(), error_text=None)
+    session.graph_changed.emit()
+    session.pass_changed.emit()
+
+
+def bench_steps(app, window, engine) -> tuple[float, float]:
+    graph, steps = make_graph(engine, branches=4, depth=5)
+    print(f"animation step: {graph.number_of_nodes()}-node graph, {len(steps)} steps")
+    load(window, graph, steps)
+    view = window.graph_view
+    view.draw_now()
+    settle(app)
+    step_button, back_button = window.playback.step_button, window.playback.step_back_button
+    times = []
+    for _round in range(2):
+        window.session.set_step(-1)
+        for button in [step_button] * len(steps) + [back_button] * len(steps):
+            start = time.perf_counter()
+            button.click()
+            times.append((time.perf_counter() - start) * 1000)
+            view._travel_timer.stop()
+    full = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        view.canvas.draw()
+        full.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), statistics.median(full)
+
+
+def bench_new_graph(app, window, engine) -> tuple[int, float, float]:
+    from gui.graph_text import text_path
+
+    times = []
+    for _ in range(REPEATS):
+        graph, steps = make_graph(engine, branches=6, depth=6)
+        text_path.cache_clear()  # every label is new, as for a graph never seen before
+        app.processEvents()
+        start = time.perf_counter()
+        load(window, graph, steps)      # graph_changed -> the view builds the picture
+        window.graph_view.draw_now()    # ... and draws it, synchronously
+        times.append((time.perf_counter() - start) * 1000)
+    return graph.number_of_nodes(), times[0], statistics.median(times)
+
+
+def process_seconds(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
+                   env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def bench_startup() -> tuple[float, float]:
+    process_seconds(BASELINE)  # warm the disk cache for both
+    process_seconds(SHOW_WINDOW)
+    baseline, window = [], []
+    for _ in range(REPEATS):
+        baseline.append(process_seconds(BASELINE))
+        window.append(process_seconds(SHOW_WINDOW))
+    return statistics.median(baseline), statistics.median(window)
+
+
+def settle(app, seconds: float = 0.5) -> None:
+    """Let start-up timers (first draw, resize refit) run before anything is timed."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    from PySide6.QtCore import QSettings, QStandardPaths
+    from PySide6.QtWidgets import QApplication
+
+    QStandardPaths.setTestModeEnabled(True)
+    app = QApplication.instance() or QApplication([])
+    import engine
+    from gui.main_window import MainWindow
+
+    settings = QSettings(QSettings.IniFormat, QSettings.UserScope, "autograd-viz-bench", "bench")
+    window = MainWindow(settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    settle(app)
+
+    step_ms, full_ms = bench_steps(app, window, engine)
+    print(f"  median step {step_ms:.1f} ms (goal <= {STEP_GOAL_MS:.0f}); a full redraw "
+          f"{full_ms:.1f} ms; step / full = {step_ms / full_ms:.2f}  "
+          f"{verdict(step_ms <= STEP_GOAL_MS)}")
+
+    nodes, first_ms, median_ms = bench_new_graph(app, window, engine)
+    print(f"new graph: {nodes} nodes drawn in {first_ms:.0f} ms (first), {median_ms:.0f} ms "
+          f"(median of {REPEATS}; goal <= {NEW_GRAPH_GOAL_MS:.0f})  "
+          f"{verdict(max(first_ms, median_ms) <= NEW_GRAPH_GOAL_MS)}")
+
+    window.close()
+    baseline, shown = bench_startup()
+    ratio = shown / baseline
+    print(f"startup: imports alone {baseline:.2f} s, window shown {shown:.2f} s "
+          f"(whole processes, median of {REPEATS}); ratio {ratio:.2f} "
+          f"(goal <= {STARTUP_GOAL_RATIO})  {verdict(ratio <= STARTUP_GOAL_RATIO)}")
+    ok = (step_ms <= STEP_GOAL_MS and max(first_ms, median_ms) <= NEW_GRAPH_GOAL_MS
+          and ratio <= STARTUP_GOAL_RATIO)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    os._exit(status)  # PySide6 can crash while tearing down at exit; nothing is left to do
