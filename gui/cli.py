@@ -829,15 +829,6 @@ def _export_command(options) -> int:
     records = _run_passes(problem.output, options.pass_number, options.retain_graph, leaves)
     context = _picture_context(graph, records, initial)
     record = records[-1]
-    status = EXIT_OK
-    if len(records) < options.pass_number:
-        status = EXIT_RAISED
-        _report_stop(records[-1], problem)
-        sys.stderr.write(f"note: pass {options.pass_number} was never reached; showing pass "
-                         f"{record.number}\n")
-    elif record.error is not None:
-        status = EXIT_RAISED
-        _report_stop(record, problem)
     steps = record.steps
     started = time.monotonic()
     try:
@@ -862,7 +853,13 @@ def _export_command(options) -> int:
         what = f"{len(steps) + 1} frames" if animated else f"after {shown} of {len(steps)} steps"
         print(f"wrote {options.out} ({what}, {size / 1024:.0f} KB) in "
               f"{time.monotonic() - started:.1f} s")
-    return status
+    if record.error is None:
+        return EXIT_OK
+    _report_stop(record, problem)  # the program's own error: shown, not bad input
+    if record.number < options.pass_number:
+        sys.stderr.write(f"note: pass {options.pass_number} was never reached; the export "
+                         f"shows pass {record.number}\n")
+    return EXIT_RAISED
 
 
 def _report_stop(record: _PassRecord, problem: _Problem) -> None:
