@@ -168,9 +168,17 @@ class LessonSession(QObject):
         try:
             lesson = load_lesson(self.path)
         except (ExpressionError, OSError, ValueError) as error:
+            lesson = None
+            message = load_error_line(error, self.path)
+            line = getattr(error, "lineno", None)
+            # The validator keeps the error in a local of a frame its traceback holds: a
+            # cycle that would keep this session (a QObject) alive until the cyclic GC
+            # runs at some random later moment. Break it now.
+            error.__traceback__ = None
+        if lesson is None:
             self.lesson = self.runner = None
             self.results, self.counts, self.next_index = [], [], 0
-            self._set_error(load_error_line(error, self.path), getattr(error, "lineno", None))
+            self._set_error(message, line)
             self.reloaded.emit()
             return False
         self.lesson = lesson

@@ -261,6 +261,9 @@ class TorchCheckPanel(QWidget):
         self.table.setRowCount(0)
         self.table.hide()
         has_lesson = self.session.lesson is not None
+        if self.check_button.hasFocus() and not has_lesson:
+            # keep the keyboard focus on a live widget (a disabled focus widget is lost)
+            self.summary_label.setFocus(Qt.OtherFocusReason)
         self.check_button.setEnabled(has_lesson)
         if not has_lesson:
             self._set_message("Open a lesson to check it against PyTorch.")
