@@ -18,6 +18,8 @@ import re
 
 import numpy as np
 from matplotlib import mathtext
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette, QPixmap
@@ -38,9 +40,14 @@ ELEMENTWISE = frozenset({"AddBackward0", "SubBackward0", "MulBackward0", "DivBac
 
 @functools.lru_cache(maxsize=64)
 def _mathtext_png(text: str, colour: str, size: float, dpi: float) -> bytes:
+    """``mathtext.math_to_image`` with a transparent background (it paints white)."""
+    prop = FontProperties(size=size)
+    width, height, depth, _, _ = mathtext.MathTextParser("path").parse(text, dpi=72, prop=prop)
+    figure = Figure(figsize=(width / 72.0, height / 72.0))
+    FigureCanvasAgg(figure)
+    figure.text(0, depth / height, text, fontproperties=prop, color=colour)
     buffer = io.BytesIO()
-    mathtext.math_to_image(text, buffer, prop=FontProperties(size=size), dpi=dpi,
-                           format="png", color=colour)
+    figure.savefig(buffer, dpi=dpi, format="png", transparent=True)
     return buffer.getvalue()
 
 

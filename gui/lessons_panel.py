@@ -343,7 +343,9 @@ def _output_html(result, count, colours: dict) -> str:
                       f"</b></span>")
     if not pieces:
         return ""
-    label = "✗ Error" if result.error is not None else (f"Out[{count}]:" if count else "")
+    # like Jupyter: printed text has no label, a cell's value is its Out[n]
+    label = ("✗ Error" if result.error is not None
+             else f"Out[{count}]:" if count and result.value is not None else "")
     return (f"<tr><td valign='top' width='{colours['gutter']}' "
             f"style='color:{colours['muted']}'><pre>{label}</pre></td>"
             f"<td valign='top' width='100%' bgcolor='{colours['output']}'>"

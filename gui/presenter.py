@@ -335,7 +335,7 @@ def collect_shortcuts(root: QWidget) -> list[tuple[str, str]]:
     for shortcut in root.findChildren(QShortcut):
         add([shortcut.key()], shortcut.whatsThis() or _plain(shortcut.objectName()))
     for button in root.findChildren(QAbstractButton):
-        add([button.shortcut()], _plain(button.toolTip() or button.text()))
+        add([button.shortcut()], _plain(button.text()) or _plain(button.toolTip()))
     return sorted(rows.items(), key=lambda row: (len(row[0]) > 3, row[0]))
 
 
