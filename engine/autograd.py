@@ -285,7 +285,8 @@ class BackwardPass:
     Nodes run in torch's order: a node runs once every gradient bound for it
     has arrived, the most recently created node first, and AccumulateGrad
     sinks as soon as they are ready. Iterating yields each ``Step``;
-    ``run()`` finishes the pass. ``error`` holds the exception that stopped it.
+    ``run()`` finishes the pass. ``error`` holds the exception that stopped it
+    and ``failed_node`` the node that raised it.
     """
 
     def __init__(self, output, gradient=None, retain_graph: bool | None = None):
@@ -294,6 +295,7 @@ class BackwardPass:
         self.retain_graph = bool(retain_graph)
         self.steps: list[Step] = []
         self.error: Exception | None = None
+        self.failed_node: Node | None = None  # the node whose step raised ``error``
         self._dependencies = _count_dependencies(root)
         self._pending: dict[Node, list] = {root: [_new_tuple(Contribution, (None, root_grad))]}
         self._ready: list = []
@@ -336,7 +338,7 @@ class BackwardPass:
         try:
             step = self._run_node(node, contributions)
         except Exception as error:
-            self.error = error
+            self.error, self.failed_node = error, node
             raise
         self.steps.append(step)
         return step
@@ -409,8 +411,22 @@ def _apply_hooks(hooks, grad: np.ndarray) -> np.ndarray:
     for hook in list(hooks):
         result = hook(Tensor._wrap(grad))
         if result is not None:
+            _check_hook_result(hook, grad, result._data)
             grad = result._data
     return grad
+
+
+def _check_hook_result(hook, grad: np.ndarray, new: np.ndarray) -> None:
+    """torch refuses a hook that returns a gradient of another size or dtype."""
+    from engine.dtypes import from_numpy_dtype
+
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if new.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if new.dtype != grad.dtype:
+        was, got = (from_numpy_dtype(d).legacy_name for d in (grad.dtype, new.dtype))
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"torch.{was}Tensor got torch.{got}Tensor)")
 
 
 def _root_of(output, gradient):

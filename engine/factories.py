@@ -40,28 +40,29 @@ def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _infer_dtype(data) -> dtypes.dtype:
-    """torch's inference from Python data: any float -> float32, else int64, all bools -> bool."""
-    category = -1
+    """torch's inference: Python floats -> float32, ints -> int64, bools -> bool, numpy values
+    and tensors keep their dtype; the elements' dtypes are promoted together."""
+    found = None
     stack = [data]
     while stack:
         item = stack.pop()
-        if isinstance(item, Tensor):
-            category = max(category, item.dtype.category)
-        elif isinstance(item, np.ndarray):
-            category = max(category, dtypes.from_numpy_dtype(item.dtype).category)
-        elif isinstance(item, (list, tuple)):
+        if isinstance(item, (list, tuple)):
             stack.extend(item)
-        elif isinstance(item, (bool, np.bool_)):
-            category = max(category, dtypes.CATEGORY_BOOL)
-        elif isinstance(item, (int, np.integer)):
-            category = max(category, dtypes.CATEGORY_INT)
-        elif isinstance(item, (float, np.floating)):
-            category = dtypes.CATEGORY_FLOAT
+            continue
+        if isinstance(item, Tensor):
+            current = item.dtype
+        elif isinstance(item, (np.ndarray, np.generic)):
+            current = dtypes.from_numpy_dtype(item.dtype)
+        elif isinstance(item, bool):
+            current = dtypes.bool_
+        elif isinstance(item, int):
+            current = dtypes.int64
+        elif isinstance(item, float):
+            current = dtypes.get_default_dtype()
         else:
             raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
-    if category < 0:  # no elements at all: torch.tensor([]) is float32
-        return dtypes.get_default_dtype()
-    return (dtypes.bool_, dtypes.int64, dtypes.float32)[category]
+        found = current if found is None else dtypes.promote_types(found, current)
+    return found if found is not None else dtypes.get_default_dtype()
 
 
 def _check_rectangular(data) -> None:
@@ -96,8 +97,9 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, (list, tuple)):
         _check_rectangular(data)
-        data = _unwrap_nested(data)
     target = dtypes.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
+    if isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
     return _finish(np.array(data, dtype=target.numpy), requires_grad)
 
 

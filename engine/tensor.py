@@ -34,6 +34,7 @@ NON_LEAF_GRAD_WARNING = (
 LEAF_IN_PLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_C_TYPES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
 _DTYPES = {d.numpy: d for d in (dtypes.float32, dtypes.float64, dtypes.int64, dtypes.bool_)}
 
 
@@ -124,6 +125,14 @@ class Tensor:
                 raise TypeError(
                     f"assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_TYPES[value.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{self.dtype.legacy_name}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow "
+                    "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+                    "its gradient may break downstream systems that assume they match.")
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{_shape_text(value.shape)}' to a "

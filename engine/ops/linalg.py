@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import dtypes
 from engine.autograd import Node
 from engine.ops.common import check_tensor, record
-from engine.ops.shapes import reshape, squeeze, unsqueeze
+from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze
 from engine.tensor import Tensor
 
 __all__ = ["dot", "mv", "mm", "matmul", "outer"]
@@ -51,7 +52,8 @@ def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     if (type(input) is Tensor and type(tensor) is Tensor and input.dtype is tensor.dtype
-            and input._data.ndim == 1 and input._data.shape == tensor._data.shape):
+            and input._data.ndim == 1 and input._data.shape == tensor._data.shape
+            and input.dtype is not dtypes.bool_):
         return record(np.asarray(np.dot(input._data, tensor._data)), DotBackward0,
                       (input, tensor))
     check_tensor(input, "dot")
@@ -66,6 +68,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     if input.dtype is not tensor.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{input.dtype.legacy_name} and {tensor.dtype.legacy_name}")
+    _check_not_bool(input, "dot")
     return record(np.asarray(np.dot(a, b)), DotBackward0, (input, tensor))
 
 
@@ -93,6 +96,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         vector_type = vec.dtype.legacy_name
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vector_type}, "
                            f"{input.dtype.legacy_name}, and {vector_type}")
+    _check_not_bool(input, "addmv_impl_cpu")
     return record(m @ v, MvBackward0, (input, vec))
 
 
@@ -121,7 +125,13 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if input.dtype is not mat2.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_c_type(input)} != {_c_type(mat2)}")
+    _check_not_bool(input, "addmm_impl_cpu_")
     return record(a @ b, MmBackward0, (input, mat2))
+
+
+def _check_not_bool(tensor: Tensor, kernel: str) -> None:
+    if tensor.dtype is dtypes.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def _c_type(tensor: Tensor) -> str:
@@ -148,7 +158,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         if input._data.shape[0] != other._data.shape[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                                f"(1x{input._data.shape[0]} and {_dims_text(other._data.shape)})")
-        return squeeze(mm(unsqueeze(input, 0), other), [0])
+        return squeeze_for_matmul(mm(unsqueeze(input, 0), other), [0])
     if a_dims == 2 and b_dims == 2:
         return mm(input, other)
     raise RuntimeError("matmul of tensors with more than 2 dimensions is outside the engine's "

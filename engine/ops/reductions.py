@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
 from engine.ops.common import check_tensor, record
+from engine.ops.comparison import to_dtype
 from engine.ops.shapes import normalize_dim
 from engine.tensor import Tensor
 
@@ -23,6 +25,8 @@ __all__ = ["sum", "mean", "max", "min", "softmax", "log_softmax", "ReturnTypes"]
 
 def _dims(dim, ndim: int) -> tuple:
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:  # torch reads an empty list of dims as every dim
+        return tuple(range(ndim))
     normalized = tuple(normalize_dim(d, ndim) for d in dims)
     return normalized if ndim else ()
 
@@ -113,12 +117,19 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {target.legacy_name}")
     data = input._data.astype(target.numpy, copy=False)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if dim is None:
-            return record(np.asarray(data.mean(dtype=target.numpy)), MeanBackward0, (input,))
-        dims = _dims(dim, input._data.ndim)
-        result = np.asarray(data.mean(axis=dims, keepdims=keepdim, dtype=target.numpy))
+    if dim is None:
+        return record(_numpy_mean(data, None, False, target.numpy), MeanBackward0, (input,))
+    dims = _dims(dim, input._data.ndim)
+    result = _numpy_mean(data, dims, keepdim, target.numpy)
     return record(result, MeanBackward1, (input,), dims, keepdim)
+
+
+def _numpy_mean(data: np.ndarray, axis, keepdims: bool, dtype) -> np.ndarray:
+    if data.size:
+        return np.asarray(data.mean(axis=axis, keepdims=keepdims, dtype=dtype))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # torch gives nan without a warning
+        return np.asarray(data.mean(axis=axis, keepdims=keepdims, dtype=dtype))
 
 
 class ReturnTypes(tuple):
@@ -261,9 +272,11 @@ class SoftmaxBackward0(Node):
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     check_tensor(input, "softmax")
+    if dtype is not None:  # torch converts first (a ToCopyBackward0 node)
+        input = to_dtype(input, dtype)
     _check_softmax_input(input, "softmax")
     dim = normalize_dim(dim, input._data.ndim)
-    data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)
+    data = input._data
     shifted = np.exp(data - data.max(axis=dim, keepdims=True))
     result = shifted / shifted.sum(axis=dim, keepdims=True)
     return record(result, SoftmaxBackward0, (input,), dim, result)
@@ -286,9 +299,11 @@ class LogSoftmaxBackward0(Node):
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     check_tensor(input, "log_softmax")
+    if dtype is not None:  # torch converts first (a ToCopyBackward0 node)
+        input = to_dtype(input, dtype)
     _check_softmax_input(input, "log_softmax")
     dim = normalize_dim(dim, input._data.ndim)
-    data = input._data if dtype is None else input._data.astype(dtypes.as_dtype(dtype).numpy)
+    data = input._data
     shifted = data - data.max(axis=dim, keepdims=True)
     result = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     return record(result, LogSoftmaxBackward0, (input,), dim, result)

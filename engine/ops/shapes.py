@@ -125,6 +125,12 @@ class SqueezeBackward1(_Reshapes):
     __slots__ = ()
 
 
+class SqueezeBackward2(_Reshapes):
+    """squeeze(dims) with a tuple or list of dims."""
+
+    __slots__ = ()
+
+
 class SqueezeBackward4(_Reshapes):
     """squeeze(dims), as matmul of a vector and a matrix uses it."""
 
@@ -265,14 +271,23 @@ def permute(input: Tensor, *dims) -> Tensor:
     return _view(np.transpose(input._data, dims), PermuteBackward0, (input,), dims)
 
 
+_warned_once: set = set()
+
+
+def _warn_once(message: str) -> None:
+    """torch's TORCH_WARN_ONCE: the first time in the process only."""
+    if message not in _warned_once:
+        _warned_once.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def numpy_T(input: Tensor) -> Tensor:  # noqa: N802 - the property is spelled T
-    """The ``.T`` property: all dims reversed (torch's PermuteBackward0)."""
+    """The ``.T`` property: all dims reversed (torch's PermuteBackward0, even for 0-d)."""
     ndim = input._data.ndim
     if ndim == 0:
-        warnings.warn(T_ZERO_DIM_WARNING, UserWarning, stacklevel=3)
-        return input
-    if ndim != 2:
-        warnings.warn(T_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        _warn_once(T_ZERO_DIM_WARNING)
+    elif ndim != 2:
+        _warn_once(T_DEPRECATION_WARNING)
     return permute(input, *reversed(range(ndim)))
 
 
@@ -289,11 +304,18 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         return _view(data.reshape([n for n in data.shape if n != 1]), SqueezeBackward0,
                       (input,))
     if isinstance(dim, (tuple, list)):
-        dims = {normalize_dim(d, data.ndim) for d in dim}
-        node = SqueezeBackward4
-    else:
-        dims = {normalize_dim(dim, data.ndim)}
-        node = SqueezeBackward1
+        return _squeeze_dims(input, dim, SqueezeBackward2)
+    return _squeeze_dims(input, (dim,), SqueezeBackward1)
+
+
+def squeeze_for_matmul(input: Tensor, dims) -> Tensor:
+    """The in-place ``squeeze_(dims)`` that matmul of a vector and a matrix ends with."""
+    return _squeeze_dims(input, dims, SqueezeBackward4)
+
+
+def _squeeze_dims(input: Tensor, dims, node) -> Tensor:
+    data = input._data
+    dims = {normalize_dim(d, data.ndim) for d in dims}
     shape = [n for i, n in enumerate(data.shape) if not (i in dims and n == 1)]
     return _view(data.reshape(shape), node, (input,))
 
@@ -340,7 +362,9 @@ class SliceBackward0(Node):
 
 
 def _slice_along(input: Tensor, dim: int, index: slice, always: bool) -> Tensor:
-    if index.step is not None and index.step <= 0:
+    if index.step == 0:
+        raise ValueError("slice step cannot be zero")
+    if index.step is not None and index.step < 0:
         raise ValueError("step must be greater than zero")
     bounds = index.indices(input._data.shape[dim])
     if not always and bounds == (0, input._data.shape[dim], 1):
@@ -359,6 +383,8 @@ def getitem(input: Tensor, key) -> Tensor:
         return _slice_along(input, 0, key, always=True)
     items = key if isinstance(key, tuple) else (key,)
     for item in items:
+        if isinstance(item, Tensor) and item.dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if not (item is None or item is Ellipsis or isinstance(item, slice)
                 or (isinstance(item, (int, np.integer)) and not isinstance(item, bool))
                 or (isinstance(item, Tensor) and item.dim() == 0
@@ -431,6 +457,10 @@ def cat(tensors, dim: int = 0) -> Tensor:
     from engine.dtypes import result_type
 
     tensors = _tensor_sequence(tensors, "cat")
+    for position, tensor in enumerate(tensors):
+        if tensor._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be "
+                               "concatenated")
     first = tensors[0]._data
     dim = normalize_dim(dim, first.ndim)
     for number, tensor in enumerate(tensors[1:], start=1):

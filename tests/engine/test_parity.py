@@ -1542,3 +1542,168 @@ def test_reshape_view_alias_or_copy(name):
         result.backward(t.arange(float(result.numel())).reshape(result.shape))
         return result, x.grad
     check(snippet)
+
+
+# ----------------------------------------------------------------- corners
+
+def _hook_changes_size(t):
+    x = t.ones(3, requires_grad=True)
+    x.register_hook(lambda grad: t.ones(2))
+    x.sum().backward()
+
+
+def _hook_changes_dtype(t):
+    x = t.ones(3, requires_grad=True)
+    y = x * 2
+
+    def to_double(grad):
+        return grad.double()
+
+    y.register_hook(to_double)
+    y.sum().backward()
+
+
+def _retain_grad_of_shared_input(t):
+    x = t.arange(3.0, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    t.dot(y, y).backward()
+    return y.grad, x.grad
+
+
+CORNERS = {
+    "T_zero_dim_is_a_permute": lambda t: _quiet(lambda: t.tensor(2.0, requires_grad=True).T),
+    "T_vector": lambda t: _quiet(lambda: t.ones(3, requires_grad=True).T),
+    "T_3d_shape": lambda t: _quiet(lambda: t.ones(2, 3, 4).T.shape),
+    "grad_assign_double": lambda t: setattr(t.ones(3, requires_grad=True), "grad",
+                                            t.ones(3, dtype=t.float64)),
+    "grad_assign_long": lambda t: setattr(t.ones(3, requires_grad=True), "grad",
+                                          t.ones(3, dtype=t.int64)),
+    "grad_assign_float_to_double": lambda t: setattr(
+        t.ones(3, dtype=t.float64, requires_grad=True), "grad", t.ones(3)),
+    "hook_changes_size": _hook_changes_size,
+    "hook_changes_dtype": _hook_changes_dtype,
+    "retain_grad_of_shared_input": _retain_grad_of_shared_input,
+    "pow_by_int_zero_dim": lambda t: t.tensor([1.0, 2.0], requires_grad=True) ** t.tensor(2),
+    "size_of_zero_dim": lambda t: (t.tensor(1.0).size(), t.tensor(1.0).shape,
+                                   t.tensor(1.0).numel(), t.tensor(1.0).dim()),
+    "squeeze_tuple": lambda t: t.ones(1, 3, 1, requires_grad=True).squeeze((0, 2)),
+    "squeeze_list_partial": lambda t: t.ones(1, 3, 1, requires_grad=True).squeeze([0, 1]),
+    "squeeze_zero_dim": lambda t: t.tensor(1.0, requires_grad=True).squeeze(),
+    "unsqueeze_zero_dim": lambda t: t.tensor(1.0, requires_grad=True).unsqueeze(0),
+    "view_zero_dim": lambda t: t.tensor(1.0, requires_grad=True).view(-1),
+    "stack_zero_dim": lambda t: t.stack([t.tensor(1.0, requires_grad=True), t.tensor(2.0)]),
+    "stack_zero_dim_bad_dim": lambda t: t.stack([t.tensor(1.0), t.tensor(2.0)], 1),
+    "cat_zero_dim": lambda t: t.cat([t.ones(2), t.tensor(1.0)]),
+    "cat_mixed_dtypes": lambda t: t.cat([t.ones(2), t.arange(2)]),
+    "sum_empty_dims": lambda t: t.ones(2, 3, requires_grad=True).sum(dim=()),
+    "mean_empty_dims": lambda t: t.ones(2, 3, requires_grad=True).mean(dim=[]),
+    "mean_of_empty": lambda t: t.ones(0).mean(),
+    "softmax_dtype": lambda t: t.softmax(t.ones(3, requires_grad=True), 0, dtype=t.float64),
+    "log_softmax_dtype": lambda t: t.ones(3, requires_grad=True).log_softmax(0,
+                                                                              dtype=t.float64),
+    "max_int_dim": lambda t: t.tensor([[1, 5], [7, 2]]).max(1),
+    "min_bool": lambda t: t.tensor([True, False]).min(),
+    "matmul_ints": lambda t: t.arange(6).reshape(2, 3) @ t.arange(3),
+    "dot_bools": lambda t: t.dot(t.tensor([True, False]), t.tensor([True, True])),
+    "mm_bools": lambda t: t.mm(t.ones(2, 2, dtype=t.bool), t.ones(2, 2, dtype=t.bool)),
+    "mv_bools": lambda t: t.mv(t.ones(2, 2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "outer_bools": lambda t: t.outer(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "outer_ints": lambda t: t.outer(t.arange(2), t.arange(3)),
+    "abs_of_neg": lambda t: abs(-t.arange(3.0, requires_grad=True)),
+    "int_true_div": lambda t: t.arange(4) / t.arange(1, 5),
+    "detach_then_requires_grad": lambda t: t.ones(2, requires_grad=True).detach().requires_grad_(),
+    "to_long_drops_grad": lambda t: (t.ones(2, requires_grad=True) * 2).long(),
+    "to_bool_drops_grad": lambda t: (t.ones(2, requires_grad=True) * 2).bool(),
+    "transpose_zero_dim": lambda t: t.tensor(1.0, requires_grad=True).transpose(0, -1),
+    "t_zero_dim": lambda t: t.tensor(1.0, requires_grad=True).t(),
+    "t_vector": lambda t: t.ones(3, requires_grad=True).t(),
+    "permute_negative": lambda t: t.ones(2, 3, requires_grad=True).permute(-1, 0),
+    "permute_duplicate": lambda t: t.ones(2, 3).permute(0, 0),
+    "index_none_of_zero_dim": lambda t: t.tensor(1.0, requires_grad=True)[None],
+    "index_ellipsis_of_zero_dim": lambda t: t.tensor(1.0, requires_grad=True)[...],
+    "index_float_tensor": lambda t: t.ones(3)[t.tensor(1.0)],
+    "index_step_zero": lambda t: t.ones(3)[::0],
+    "numpy_of_view": lambda t: t.ones(2, 3)[0].numpy(),
+    "tolist_zero_dim": lambda t: t.tensor(2.5).tolist(),
+    "full_third": lambda t: t.full((2,), 1 / 3, dtype=t.float64),
+    "linspace_int_arguments": lambda t: t.linspace(0, 10, 5),
+    "arange_tenths": lambda t: t.arange(0, 1, 0.1),
+    "arange_negative_start": lambda t: t.arange(-1, 1.3, 0.3),
+    "eye_zero": lambda t: t.eye(0),
+    "eye_negative": lambda t: t.eye(-1),
+    "linspace_negative_steps": lambda t: t.linspace(0, 1, -1),
+    "zeros_like_bool": lambda t: t.zeros_like(t.tensor([True])),
+    "tensor_nested_tensors": lambda t: t.tensor([[t.tensor(1.0), 2.0]]),
+    "tensor_of_double_tensors": lambda t: t.tensor([t.tensor(1.0, dtype=t.float64), 2.0]),
+    "tensor_numpy_ints": lambda t: t.tensor(np.arange(3)),
+    "tensor_numpy_doubles": lambda t: t.tensor(np.ones(2)),
+    "tensor_numpy_double_scalar": lambda t: t.tensor(np.float64(2.5)),
+    "tensor_numpy_scalars_in_list": lambda t: t.tensor([np.float64(1.0), 2.0]),
+    "tensor_numpy_float32_in_list": lambda t: t.tensor([np.float32(1.0), 2]),
+    "tensor_numpy_with_dtype": lambda t: t.tensor(np.ones(2), dtype=t.float32),
+    "tensor_big_int": lambda t: t.tensor([2 ** 40]),
+    "tensor_negative_zero": lambda t: t.tensor([-0.0, 0.0]),
+    "tensor_inf_nan": lambda t: t.tensor([float("inf"), float("nan"), 1.5]),
+    "log_of_zero": lambda t: t.log(t.tensor([0.0, 1.0], requires_grad=True)),
+    "sqrt_of_negative": lambda t: t.sqrt(t.tensor([-1.0, 4.0])),
+    "div_by_zero": lambda t: t.tensor([1.0, -1.0, 0.0]) / 0,
+    "int_div_by_zero": lambda t: t.arange(3) / 0,
+    "zero_to_zero": lambda t: t.tensor([0.0]) ** 0,
+    "int_mul_bool_in_place": lambda t: t.arange(3).mul_(True),
+    "sum_of_ints_needs_no_grad": lambda t: t.arange(3).sum().requires_grad,
+    "exp_of_ints": lambda t: t.exp(t.arange(3)),
+    "sqrt_of_bools": lambda t: t.sqrt(t.tensor([True, False])),
+    "sigmoid_of_ints": lambda t: t.sigmoid(t.arange(3)),
+    "relu_of_ints": lambda t: t.relu(t.tensor([-1, 2])),
+    "neg_of_ints": lambda t: -t.arange(3),
+    "clone_of_ints": lambda t: t.arange(3).clone(),
+    "allclose_shapes": lambda t: t.allclose(t.ones(2), t.ones(3)),
+    "equal_dtypes": lambda t: t.equal(t.ones(2), t.ones(2, dtype=t.float64)),
+    "equal_int_float": lambda t: t.equal(t.ones(2), t.ones(2, dtype=t.int64)),
+    "eq_method_number": lambda t: t.arange(3).eq(1),
+}
+
+
+def _quiet(function):
+    """torch warns about ``.T`` once per process; compare what ``.T`` returns, not that."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return function()
+
+
+@pytest.mark.parametrize("name", CORNERS)
+def test_corners(name):
+    check(CORNERS[name])
+
+
+T_WARNINGS = """
+import sys, warnings
+sys.path.insert(0, {root!r})
+import {module} as torch
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    torch.ones(3).T
+    torch.ones(2, 3, 4).T
+    torch.ones(2, 3).T
+    torch.tensor(1.0).T
+    torch.tensor(2.0).T
+for warning in caught:
+    print(warning.category.__name__, str(warning.message))
+"""
+
+
+def test_transpose_property_warns_once_per_process_as_torch_does():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    shown = {}
+    for module in ("torch", "engine"):
+        completed = subprocess.run(
+            [sys.executable, "-c", T_WARNINGS.format(root=root, module=module)],
+            capture_output=True, text=True, timeout=120, check=True)
+        shown[module] = completed.stdout.splitlines()
+    assert len(shown["torch"]) == 2
+    assert shown["engine"] == shown["torch"]
