@@ -20,6 +20,9 @@ def run_app(args: list[str]) -> int:
 
     from gui.excepthook import install_exception_hook
     from gui.main_window import APPLICATION, ORGANIZATION, MainWindow
+    from gui.refcount_guard import pin_singletons
+
+    pin_singletons()  # before the first Qt call: see gui.refcount_guard
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "autograd-viz"])
     app.setOrganizationName(ORGANIZATION)

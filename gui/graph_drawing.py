@@ -463,7 +463,8 @@ class _Items:
 
     def apply(self, collection) -> None:
         if not self.paths:
-            collection.set_items([], np.zeros((0, 2)))
+            collection.set_items([], np.zeros((0, 2)), facecolor="none", edgecolor="none",
+                                 linewidth=0, linestyle="solid")
             return
         if len(self.paths) == 1:
             # one path would take matplotlib's single-marker shortcut, which first measures

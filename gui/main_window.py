@@ -36,6 +36,7 @@ from gui.inputs_panel import MAX_INPUT_LENGTH, MAX_VARIABLES, InputsPanel
 from gui.inspector import NodeInspector
 from gui.playback_bar import PlaybackBar
 from gui.player import SPEEDS_MS, Player
+from gui.refcount_guard import pin_singletons
 from gui.session import DEFAULT_EXPRESSION, DEFAULT_X, Session
 from gui.theme import apply_theme, set_font_size
 
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
     """The whole application window (see the module docstring)."""
 
     def __init__(self, settings: QSettings | None = None, parent=None):
+        pin_singletons()  # PySide6 6.12 on Python 3.11 would abort after ~2,500 steps
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Autograd, step by step")
@@ -138,7 +140,10 @@ class MainWindow(QMainWindow):
         action.setCheckable(checkable)
         if name:
             action.setObjectName(name)
-        action.triggered.connect(slot)
+        if checkable:
+            action.triggered.connect(lambda *_args: slot(action.isChecked()))
+        else:
+            action.triggered.connect(lambda *_args: slot())
         menu.addAction(action)
         self.addAction(action)
         return action

@@ -1,0 +1,180 @@
+"""GraphPicture without Qt: a pure picture of (graph, steps, index) on a plain Figure."""
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import engine
+from engine.graph import to_networkx
+from gui.graph_drawing import MIN_FONT_SIZE, GraphPicture
+from gui.graph_text import text_path
+
+
+def lesson_pass():
+    x = engine.arange(4.0, requires_grad=True)
+    y = 2 * engine.dot(x, x)
+    graph = to_networkx(y, names={"x": x}, output_name="y")
+    return graph, engine.BackwardPass(y).run().steps, x, y
+
+
+def new_axes(size=(9, 5)):
+    figure = Figure(figsize=size, dpi=100)
+    FigureCanvasAgg(figure)
+    return figure.add_axes((0, 0, 1, 1))
+
+
+def overlay_state(picture):
+    """Everything the overlay draws: paths, offsets and colours of each collection."""
+    state = []
+    for collection in picture.overlay_artists:
+        state.append((tuple(p.vertices.tobytes() for p in collection.get_paths()),
+                      collection.get_offsets().tobytes(),
+                      collection.get_facecolor().tobytes(),
+                      collection.get_edgecolor().tobytes()))
+    return state
+
+
+def pixels(figure):
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba()).copy()
+
+
+def test_show_is_a_pure_function_of_the_index():
+    graph, steps, _, _ = lesson_pass()
+    picture = GraphPicture(new_axes(), graph, steps)
+    fresh = {}
+    for index in range(-1, len(steps)):
+        picture.show(index)
+        fresh[index] = overlay_state(picture)
+    assert len({str(state) for state in fresh.values()}) == len(fresh)  # every step differs
+    for index in (2, 0, -1, 1, 2, 1, -1):
+        picture.show(index)
+        assert overlay_state(picture) == fresh[index]
+
+
+def test_the_overlay_tells_the_lesson():
+    graph, steps, _, _ = lesson_pass()
+    picture = GraphPicture(new_axes(), graph, steps)
+    labels = {graph.nodes[k]["label"]: k for k in graph}
+    picture.show(-1)
+    assert picture.leaf_note(labels["x"]) == "None"
+    picture.show(0)
+    assert picture.step_key(0) == labels["MulBackward0"]
+    assert picture.freed_at(0) == {labels["MulBackward0"]}
+    picture.show(2)
+    assert picture.leaf_note(labels["x"]) == ".grad: None\n→ [0, 4, 8, 12]"
+    assert picture.freed_at(2) == {labels["MulBackward0"], labels["DotBackward0"]}
+    assert picture.leaf_grad(labels["x"], 1) is None
+    assert picture.leaf_grad(labels["x"], 2).tolist() == [0, 4, 8, 12]
+
+
+def test_accumulation_is_written_out():
+    x = engine.arange(4.0, requires_grad=True)
+    (2 * engine.dot(x, x)).backward()
+    u = x.sum()
+    graph = to_networkx(u, names={"x": x})
+    steps = engine.BackwardPass(u).run().steps
+    picture = GraphPicture(new_axes(), graph, steps)
+    leaf = next(k for k in graph if graph.nodes[k].get("role") == "leaf")
+    assert picture.leaf_note(leaf, -1) == "[0, 4, 8, 12]"
+    assert picture.leaf_note(leaf, 1) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"
+
+
+def test_grads_before_and_failure_for_a_pass_that_stopped():
+    graph, steps, x, y = lesson_pass()
+    freed = {k for k in graph if graph.nodes[k].get("node") is not None
+             and graph.nodes[k]["node"].is_freed}
+    leaf = next(k for k in graph if graph.nodes[k].get("role") == "leaf")
+    picture = GraphPicture(new_axes(), graph, [], freed_before=freed,
+                           grads_before={leaf: np.array([0.0, 4.0, 8.0, 12.0])},
+                           failed=y.grad_fn, error="RuntimeError: Trying to backward twice")
+    picture.show(-1)
+    assert picture.failed == graph.graph["ids"][id(y.grad_fn)]
+    assert picture.freed_at(-1) == freed
+    assert picture.leaf_note(leaf) == "[0, 4, 8, 12]"
+
+
+def test_travel_moves_the_gradient_along_its_edge():
+    graph, steps, _, _ = lesson_pass()
+    picture = GraphPicture(new_axes(), graph, steps)
+    picture.show(1, travel=0.0)
+    start = picture.overlay_artists[2].get_offsets().copy()
+    picture.show(1, travel=1.0)
+    end = picture.overlay_artists[2].get_offsets().copy()
+    assert not np.array_equal(start, end)
+    picture.show(1, travel=0.0)
+    assert np.array_equal(picture.overlay_artists[2].get_offsets(), start)
+
+
+def test_plain_figures_draw_the_overlay_for_export():
+    graph, steps, _, _ = lesson_pass()
+    ax = new_axes()
+    picture = GraphPicture(ax, graph, steps)
+    picture.show(-1)
+    before = pixels(ax.figure)
+    picture.show(1)
+    assert not np.array_equal(before, pixels(ax.figure))
+
+
+def test_animated_overlay_is_left_out_of_full_draws():
+    graph, steps, _, _ = lesson_pass()
+    ax = new_axes()
+    picture = GraphPicture(ax, graph, steps, animated=True)
+    picture.show(-1)
+    before = pixels(ax.figure)
+    picture.show(1)
+    assert np.array_equal(before, pixels(ax.figure))
+
+
+def test_node_at_finds_the_box_under_a_point():
+    graph, steps, _, _ = lesson_pass()
+    ax = new_axes()
+    picture = GraphPicture(ax, graph, steps)
+    ax.figure.canvas.draw()
+    for key in graph:
+        assert picture.node_at(*picture.position(key)) == key
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert picture.node_at(x0 + 0.001 * (x1 - x0), y0 + 0.001 * (y1 - y0)) is None
+    assert picture.node_at(None, None) is None
+
+
+def test_a_hundred_nodes_stay_readable():
+    x = engine.arange(4.0, requires_grad=True)
+    total, weights = None, {"x": x}
+    for branch in range(6):
+        w = engine.full((4,), 0.5 + 0.1 * branch, requires_grad=True)
+        weights[f"w{branch}"] = w
+        value = x
+        for _ in range(6):
+            value = (value * w).sin()
+        total = value.sum() if total is None else total + value.sum()
+    graph = to_networkx(total, names=weights)
+    assert graph.number_of_nodes() >= 95
+    steps = engine.BackwardPass(total).run().steps
+    ax = new_axes((12.8, 7.2))
+    picture = GraphPicture(ax, graph, steps)
+    assert picture.font_size >= MIN_FONT_SIZE
+    positions = {picture.position(key) for key in graph}
+    assert len(positions) == graph.number_of_nodes()
+    ax.figure.canvas.draw()
+    for key in graph:  # every box is inside the view
+        x_pixels, y_pixels = ax.transData.transform(picture.position(key))
+        assert 0 <= x_pixels <= ax.bbox.width and 0 <= y_pixels <= ax.bbox.height
+    picture.show(len(steps) - 1)
+
+
+def test_dark_theme_and_removal():
+    graph, steps, _, _ = lesson_pass()
+    ax = new_axes()
+    picture = GraphPicture(ax, graph, steps, theme="dark")
+    assert ax.figure.get_facecolor()[:3] == pytest.approx((0x1b / 255, 0x1f / 255, 0x24 / 255))
+    picture.remove()
+    assert not ax.collections
+
+
+def test_text_paths_never_go_through_mathtext():
+    for text in ("$x^$", "$$", r"$\nosuchmacro$", "日本", "", "a\nb\n"):
+        path, width, height = text_path(text, 9.0)
+        assert width >= 0 and height > 0
