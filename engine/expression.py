@@ -36,7 +36,7 @@ import bisect
 import re
 import unicodedata
 
-__all__ = ["ExpressionError", "evaluate", "parse_expression", "check_characters",
+__all__ = ["ExpressionError", "evaluate", "check", "parse_expression", "check_characters",
            "SourceText", "MAX_EXPRESSION_LENGTH", "MAX_DEPTH", "MAX_NODES",
            "EXPRESSION_TIME_LIMIT", "MAX_MESSAGE_LENGTH"]
 
@@ -276,6 +276,24 @@ def parse_expression(source: str) -> tuple[ast.Expression, SourceText]:
                 node.col_offset += indent
                 node.end_col_offset += indent
     return tree, text
+
+
+def check(source: str, names=()) -> None:
+    """Refuse ``source`` as ``evaluate`` would before running anything (no evaluation).
+
+    ``names`` are the variables it may use. For live feedback while typing.
+
+    >>> check("2 * dot(x, x)", names=["x"])
+    >>> try:
+    ...     check("x.numpy().tofile('f')", names=["x"])
+    ... except ExpressionError as error:
+    ...     print(error.offset, error)
+    10 method 'tofile' is not allowed: it is not in the engine's table
+    """
+    from engine import safe_ast
+
+    tree, text = parse_expression(source)
+    safe_ast.Validator(text, mode=safe_ast.EXPRESSION, names=names).run(tree)
 
 
 def evaluate(source: str, variables: dict | None = None, *, module=None,

@@ -232,7 +232,10 @@ LEAVES = {
     "matrix": ["W", "eye(3)", "ones(3, 3)", "W.T"],
 }
 NUMBERS = ["2.0", "0.5", "3", "1", "-1.5"]
-UNARY = ["sin", "cos", "tanh", "sigmoid", "relu", "abs", "exp", "neg"]
+# No exp, no division by tensors, no fractional powers: they make infinities, and the engine
+# masks infinite gradients by multiplying (see the xfail tests below), so they would hide
+# every other difference behind that one.
+UNARY = ["sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg"]
 
 
 def expressions(kind: str, depth: int):
@@ -244,7 +247,7 @@ def expressions(kind: str, depth: int):
     vector = expressions("vector", depth - 1)
     scalar = expressions("scalar", depth - 1)
     matrix = expressions("matrix", depth - 1)
-    operator = st.sampled_from(["+", "-", "*", "/"])
+    operator = st.sampled_from(["+", "-", "*"])
     number = st.sampled_from(NUMBERS)
     common = [
         leaf,
@@ -253,10 +256,10 @@ def expressions(kind: str, depth: int):
         st.tuples(same, operator, same).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
         st.tuples(same, operator, scalar).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
         st.tuples(scalar, operator, same).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
-        st.tuples(same, operator, number).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+        st.tuples(same, st.sampled_from(["+", "-", "*", "/"]), number).map(
+            lambda p: f"({p[0]} {p[1]} {p[2]})"),
         st.tuples(number, operator, same).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
-        st.tuples(same, st.sampled_from(["2", "3", "0.5", "s"])).map(
-            lambda p: f"({p[0]}) ** {p[1]}"),
+        st.tuples(same, st.sampled_from(["2", "3"])).map(lambda p: f"({p[0]}) ** {p[1]}"),
         same.map(lambda e: f"-({e})"),
         same.map(lambda e: f"({e}).clamp(-1.0, 1.0)"),
     ]
@@ -316,9 +319,47 @@ def test_generated_expressions_cut_short_raise_only_expression_error(source, cut
         assert 0 <= error.offset <= len(source)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: torch.sin(2.0) raises AttributeError "
-                   "'float' object has no attribute '_data' instead of torch's TypeError")
-@pytest.mark.parametrize("source", ["torch.sin(2.0)", "torch.exp(1)", "torch.relu(0.5)"])
+ENGINE_BUGS = "engine bug (reported): "
+
+
+@pytest.mark.xfail(strict=False, reason=ENGINE_BUGS + "relu/clamp/maximum/minimum backward "
+                   "multiply by a mask, so an infinite incoming gradient gives nan where torch "
+                   "gives 0")
+@pytest.mark.parametrize("source", [
+    "1.0 / y.relu()", "y.relu() ** 0.5", "(x.clamp(-0.75, 1.0) * float_inf)",
+    "maximum(ones(3), x) * float_inf", "minimum(ones(3), x) * float_inf",
+])
+def test_masked_gradients_stay_zero_under_infinite_upstream_gradients(source):
+    source = source.replace("float_inf", "(1.0 / tensor(0.0))")
+    assert_same(source)
+
+
+@pytest.mark.xfail(strict=False, reason=ENGINE_BUGS + "max()/min() send no gradient to a nan "
+                   "element; torch sends it all there")
+@pytest.mark.parametrize("method", ["max", "min"])
+def test_max_and_min_of_nan_route_the_gradient_to_the_nan(method):
+    grads = []
+    for module in (engine, torch):
+        leaf = module.tensor([2.0, float("nan"), 1.0], requires_grad=True)
+        evaluate(f"x.{method}()", {"x": leaf}, module=module).backward()
+        grads.append(leaf.grad.tolist())
+    assert grads[0] == grads[1]
+
+
+@pytest.mark.xfail(strict=False, reason=ENGINE_BUGS + "numpy RuntimeWarnings (divide by zero, "
+                   "invalid value) escape from backward (relu's mask multiply, max's division)")
+def test_backward_through_infinities_warns_nothing():
+    import warnings
+
+    x = engine.tensor([0.0, 1.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (1.0 / x.relu()).max().backward()
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("source", ["torch.sin(2.0)", "torch.exp(1)", "torch.relu(0.5)",
+                                    "dot(x, 2)", "cat([x, 1])"])
 def test_functions_given_a_python_number_fail_as_in_torch(source):
     assert_same(source)
 

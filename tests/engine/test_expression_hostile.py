@@ -15,6 +15,7 @@ from engine.expression import (
     MAX_EXPRESSION_LENGTH,
     MAX_MESSAGE_LENGTH,
     ExpressionError,
+    check,
     evaluate,
 )
 
@@ -123,6 +124,17 @@ def test_injection_is_refused_where_it_starts(payload, token, variables, capsys)
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.parametrize(("payload", "token"), INJECTIONS)
+def test_check_refuses_the_same_without_running(payload, token, variables):
+    """check() gives the same verdict as evaluate() for everything refused before running."""
+    try:
+        check(payload, names=variables)
+    except ExpressionError as checked:
+        assert checked.offset == refuse(payload, variables).offset
+    else:
+        refuse(payload, variables)  # refused only when it runs (e.g. x.dtype.__repr__)
+
+
 def test_a_name_that_is_only_underscore_is_just_undefined(variables):
     assert "not defined" in str(refuse("_", variables))
 
@@ -169,7 +181,7 @@ SIZE_BOMBS = [
 
 
 @pytest.mark.parametrize(("payload", "token"), SIZE_BOMBS)
-def test_size_bombs_are_refused_before_the_work(payload, token, variables):
+def test_size_bombs_are_refused_before_the_work(payload, token, variables, capsys):
     start = time.perf_counter()
     try:
         evaluate(payload, variables)
@@ -179,6 +191,7 @@ def test_size_bombs_are_refused_before_the_work(payload, token, variables):
         if token is not None:
             expected = token if isinstance(token, int) else payload.index(token)
             assert error.offset == expected, (payload, str(error))
+        assert capsys.readouterr() == ("", "")
         return
     assert token is None, f"{payload!r} was not refused"
 
