@@ -27,6 +27,9 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, 
 
 from engine.explain import Explanation, explain
 from gui.presenter import monospace_font
+from gui.refcount_guard import pin_singletons
+
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 
 __all__ = ["ExplainPanel", "render_mathtext", "broadcast_dims", "broadcast_notes",
            "input_line", "EMPTY_TEXT"]

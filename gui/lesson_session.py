@@ -33,6 +33,9 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from engine.expression import ExpressionError
 from engine.lesson import CellResult, Lesson, LessonRunner, load_lesson
+from gui.refcount_guard import pin_singletons
+
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 
 __all__ = ["LessonSession", "load_error_line", "leaf_names", "has_code", "builtin_lessons",
            "LESSONS_DIR"]

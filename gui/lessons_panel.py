@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
 
 from gui.lesson_session import LessonSession, has_code
 from gui.presenter import active_palette, monospace_font
+from gui.refcount_guard import pin_singletons
+
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 
 __all__ = ["LessonsPanel", "cells_html", "NEXT_KEYS", "RUN_ALL_KEYS", "RESTART_KEYS"]
 

@@ -35,6 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.refcount_guard import pin_singletons
+
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
+
 __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palette",
            "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",
            "collect_shortcuts", "PresenterControls", "FONT_STEPS", "monospace_font"]
