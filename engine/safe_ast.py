@@ -139,9 +139,7 @@ def full(args, kwargs) -> int:
 
 
 def _number(value) -> float:
-    if isinstance(value, (bool, int)):
-        return float(value)
-    return float(value)
+    return float(value)  # Python numbers and one-element tensors, as arange accepts them
 
 
 def arange(args, kwargs) -> int:
