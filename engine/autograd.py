@@ -316,8 +316,9 @@ class BackwardPass:
         """Run to the end; raise the error that stopped the pass, as torch would."""
         previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
         try:
-            while self._ready and self.error is None:
-                self._advance()
+            with np.errstate(all="ignore"):  # infinities and nans flow silently, as in torch
+                while self._ready and self.error is None:
+                    self._advance()
         finally:
             _grad_mode["enabled"] = previous_mode
         return self
@@ -328,7 +329,8 @@ class BackwardPass:
             raise StopIteration("the backward pass has finished")
         previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
         try:
-            return self._advance()
+            with np.errstate(all="ignore"):
+                return self._advance()
         finally:
             _grad_mode["enabled"] = previous_mode
 

@@ -251,6 +251,25 @@ def neg(input: Tensor) -> Tensor:
     return record(-input._data, NegBackward0, (input,))
 
 
+def power_by_number(base: np.ndarray, exponent) -> np.ndarray:
+    """``base ** exponent`` as torch computes it: x ** 2 is x * x, x ** 0.5 is sqrt(x),
+    x ** -0.5 is 1 / sqrt(x), ... so that infinities and signed zeros come out alike."""
+    if exponent == 2:
+        return base * base
+    if base.dtype.kind == "f":
+        if exponent == 0.5:
+            return np.sqrt(base)
+        if exponent == -0.5:
+            return 1 / np.sqrt(base)
+        if exponent == -1:
+            return 1 / base
+        if exponent == 3:
+            return base * base * base
+        if exponent == -2:
+            return 1 / (base * base)
+    return np.power(base, exponent)
+
+
 class PowBackward0(Node):
     """a ** p for a number p: d/da = p * a**(p-1)."""
 
@@ -265,7 +284,7 @@ class PowBackward0(Node):
         (base,) = self.saved
         if self.exponent == 0:
             return (np.zeros_like(grad),)
-        return (grad * (self.exponent * base ** (self.exponent - 1)),)
+        return (grad * (self.exponent * power_by_number(base, self.exponent - 1)),)
 
 
 class PowBackward1(Node):
@@ -343,7 +362,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
             result = a.copy() if exponent else np.ones_like(a)
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
-                result = np.power(a, b)
+                result = power_by_number(a, b)
         return record(result, PowBackward0, (input, exponent), exponent)
     _check_shapes(input, exponent)
     a, b, result_dtype = promoted_arrays(input, exponent)

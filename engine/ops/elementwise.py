@@ -101,13 +101,13 @@ def sqrt(input: Tensor) -> Tensor:
 
 
 class AbsBackward0(_SavesInput):
-    """|a|: d/da = sign(a) (0 at 0, as torch)."""
+    """|a|: d/da = sign(a), which torch takes as 0 at 0 and at nan."""
 
     __slots__ = ()
 
     def backward(self, grad):
         (a,) = self.saved
-        return (grad * np.sign(a),)
+        return (grad * np.sign(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0)),)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
@@ -182,13 +182,13 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 class ReluBackward0(_SavesResult):
-    """relu(a): d/da = 1 where the result is positive, else 0."""
+    """relu(a): the gradient where the result is positive, else 0 (never inf * 0)."""
 
     __slots__ = ()
 
     def backward(self, grad):
         (result,) = self.saved
-        return (grad * (result > 0),)
+        return (np.where(result <= 0, 0, grad),)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -215,7 +215,7 @@ class ClampBackward1(_SavesInput):
             inside &= a >= self.min
         if self.max is not None:
             inside &= a <= self.max
-        return (grad * inside,)
+        return (np.where(inside, grad, 0),)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
@@ -231,7 +231,8 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's 
 
 
 class _PairwiseExtreme(Node):
-    """maximum/minimum of two tensors: the gradient goes to the winner, halved on ties."""
+    """maximum/minimum of two tensors: the gradient goes to the winner, halved on ties
+    (torch's masked formula: a nan on either side lets the gradient through to both)."""
 
     __slots__ = ("shapes",)
 
@@ -242,12 +243,11 @@ class _PairwiseExtreme(Node):
 
     def backward(self, grad):
         a, b = self.saved
-        first_wins = self._wins(a, b)
-        tie = a == b
-        share_a = np.where(tie, 0.5, first_wins)
-        share_b = np.where(tie, 0.5, ~first_wins & ~tie)
-        return (sum_to_shape(grad * share_a, self.shapes[0]) if self.needs_input_grad(0) else None,
-                sum_to_shape(grad * share_b, self.shapes[1]) if self.needs_input_grad(1) else None)
+        shared = np.where(a == b, grad / 2, grad)
+        return (sum_to_shape(np.where(self._wins(b, a), 0, shared), self.shapes[0])
+                if self.needs_input_grad(0) else None,
+                sum_to_shape(np.where(self._wins(a, b), 0, shared), self.shapes[1])
+                if self.needs_input_grad(1) else None)
 
 
 class MaximumBackward0(_PairwiseExtreme):

@@ -126,7 +126,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 def _numpy_mean(data: np.ndarray, axis, keepdims: bool, dtype) -> np.ndarray:
     if data.size:
-        return np.asarray(data.mean(axis=axis, keepdims=keepdims, dtype=dtype))
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.asarray(data.mean(axis=axis, keepdims=keepdims, dtype=dtype))
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # torch gives nan without a warning
         return np.asarray(data.mean(axis=axis, keepdims=keepdims, dtype=dtype))
@@ -164,7 +165,7 @@ class _EvenlyDistributed(Node):
 
     def backward(self, grad):
         data, result = self.saved
-        mask = data == result
+        mask = np.isnan(data) if np.isnan(result) else data == result  # a nan takes it all
         return (np.where(mask, grad / mask.sum(), 0).astype(grad.dtype, copy=False),)
 
 
@@ -266,8 +267,7 @@ class SoftmaxBackward0(Node):
 
     def backward(self, grad):
         (result,) = self.saved
-        weighted = grad * result
-        return (weighted - result * weighted.sum(axis=self.dim, keepdims=True),)
+        return (result * (grad - (grad * result).sum(axis=self.dim, keepdims=True)),)
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:

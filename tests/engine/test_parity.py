@@ -1707,3 +1707,71 @@ def test_transpose_property_warns_once_per_process_as_torch_does():
         shown[module] = completed.stdout.splitlines()
     assert len(shown["torch"]) == 2
     assert shown["engine"] == shown["torch"]
+
+
+# ----------------------------------------------------------------- infinities and nans
+
+def _nonfinite_leaf(t):
+    return t.tensor([0.0, 1.0, -2.0, float("inf"), float("-inf"), float("nan")],
+                    requires_grad=True)
+
+
+NONFINITE_OPS = {
+    "relu_reciprocal": lambda t, x: 1.0 / x.relu(),
+    "relu_sqrt": lambda t, x: x.relu() ** 0.5,
+    "maximum_nan": lambda t, x: t.maximum(x, t.zeros(6)),
+    "max_with_nan": lambda t, x: x.max(),
+    "min_with_nan": lambda t, x: t.min(x),
+    "max_without_nan": lambda t, x: x[:5].max(),
+    "max_dim_with_nan": lambda t, x: x.reshape(2, 3).max(1).values,
+    "reciprocal": lambda t, x: 1 / x,
+    "div_by": lambda t, x: t.ones(6) / x,
+    "log": lambda t, x: t.log(x),
+    "sqrt": lambda t, x: x.sqrt(),
+    "exp": lambda t, x: x.exp(),
+    "tanh": lambda t, x: x.tanh(),
+    "sigmoid": lambda t, x: t.sigmoid(x),
+    "pow_half": lambda t, x: x ** 0.5,
+    "pow_negative": lambda t, x: x ** -1,
+    "abs": lambda t, x: x.abs(),
+    "softmax": lambda t, x: t.softmax(x[:3], 0) * t.tensor([1.0, 2.0, 4.0]),
+    "mean": lambda t, x: x.mean(),
+    "relu_then_max": lambda t, x: (1.0 / x[:2].relu()).max(),
+}
+
+
+@pytest.mark.parametrize("name", NONFINITE_OPS)
+def test_infinities_and_nans_backward(name):
+    """Gradients through infinities and nans, with no warning (torch gives none)."""
+    def snippet(t):
+        x = _nonfinite_leaf(t)
+        with t.no_grad():
+            forward = NONFINITE_OPS[name](t, x.detach())
+        y = NONFINITE_OPS[name](t, x)
+        y.sum().backward()
+        return forward, x.grad
+    check(snippet)
+
+
+MASKING_OPS = {
+    "relu": lambda t, x: x.relu(),
+    "clamp": lambda t, x: x.clamp(-0.75, 1.0),
+    "clamp_min": lambda t, x: t.clamp(x, min=0.5),
+    "maximum": lambda t, x: t.maximum(t.ones(6), x),
+    "minimum": lambda t, x: t.minimum(x, t.ones(6)),
+    "max_dim": lambda t, x: x.reshape(2, 3).max(0)[0],
+    "index": lambda t, x: x[1:4],
+    "abs": lambda t, x: x.abs(),
+}
+
+
+@pytest.mark.parametrize("name", MASKING_OPS)
+@pytest.mark.parametrize("upstream", [float("inf"), float("nan")])
+def test_masked_gradients_under_infinite_upstream_gradients(name, upstream):
+    """Where a node sends no gradient, torch sends 0 even when inf or nan arrives."""
+    def snippet(t):
+        x = _nonfinite_leaf(t)
+        y = MASKING_OPS[name](t, x)
+        y.backward(t.full(tuple(y.shape), upstream))
+        return x.grad
+    check(snippet)
