@@ -11,7 +11,8 @@ it ran. A colour never says anything alone.
 >>> # panel.next_action.trigger()      # Shift+Enter: runs the first code cell
 
 Keys: Shift+Enter runs the next cell, Ctrl+Shift+Enter runs all, Ctrl+Shift+R
-restarts. Tab moves between the cells view and the buttons.
+restarts (and Alt+N, Alt+L, Alt+T press the buttons: the window's menus and fields
+use Alt+R, Alt+A, ...). Tab moves between the cells view and the buttons.
 """
 
 from __future__ import annotations
@@ -91,9 +92,9 @@ class LessonsPanel(QWidget):
         self.restart_action = self._action("Restart the lesson from the top", RESTART_KEYS,
                                            shortcut_context, self._on_restart)
         self.next_button = self._button("&Next ▶", "lessonNextButton", self.next_action)
-        self.run_all_button = self._button("Run &all", "lessonRunAllButton",
+        self.run_all_button = self._button("Run a&ll", "lessonRunAllButton",
                                            self.run_all_action)
-        self.restart_button = self._button("&Restart", "lessonRestartButton",
+        self.restart_button = self._button("Res&tart", "lessonRestartButton",
                                            self.restart_action)
 
         buttons = QHBoxLayout()

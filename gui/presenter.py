@@ -469,14 +469,15 @@ class PresenterControls(QObject):
 
     ``full_screen_action`` (F11), ``key_help_action`` (F1), ``bigger_font_action``
     (Ctrl++, Ctrl+=), ``smaller_font_action`` (Ctrl+-), ``reset_font_action``
-    (Ctrl+0) and ``palette_actions`` (checkable, one per palette). Put them in a View
-    menu with ``actions()``; connect ``palette_changed(Palette)`` to redraw the graph.
+    (Ctrl+0; none of the three with ``fonts=False``) and ``palette_actions``
+    (checkable, one per palette, no keys). Put them in a View menu with ``actions()``
+    and ``palette_actions``; connect ``palette_changed(Palette)`` to redraw the graph.
     """
 
     palette_changed = Signal(object)
 
     def __init__(self, window: QWidget, app: QApplication | None = None,
-                 extra_shortcuts: list[tuple[str, str]] | None = None):
+                 extra_shortcuts: list[tuple[str, str]] | None = None, *, fonts: bool = True):
         super().__init__(window)
         self.window = window
         self.scaler = FontScaler(app, parent=self)
@@ -486,12 +487,15 @@ class PresenterControls(QObject):
         self.full_screen_action.setCheckable(True)
         self.key_help_action = self._action("&Keyboard shortcuts", [QKeySequence("F1")],
                                             self.overlay.toggle)
-        self.bigger_font_action = self._action(
-            "&Larger text", [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")], self.scaler.bigger)
-        self.smaller_font_action = self._action("&Smaller text", [QKeySequence("Ctrl+-")],
-                                                self.scaler.smaller)
-        self.reset_font_action = self._action("&Normal text size", [QKeySequence("Ctrl+0")],
-                                              self.scaler.reset)
+        self.bigger_font_action = self.smaller_font_action = self.reset_font_action = None
+        if fonts:  # fonts=False: the window keeps its own text-size actions
+            self.bigger_font_action = self._action(
+                "&Larger text", [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")],
+                self.scaler.bigger)
+            self.smaller_font_action = self._action("&Smaller text", [QKeySequence("Ctrl+-")],
+                                                    self.scaler.smaller)
+            self.reset_font_action = self._action("&Normal text size",
+                                                  [QKeySequence("Ctrl+0")], self.scaler.reset)
         self.palette_group = QActionGroup(self)
         self.palette_actions = []
         for palette in PALETTES.values():
@@ -514,8 +518,10 @@ class PresenterControls(QObject):
         return action
 
     def actions(self) -> list[QAction]:
-        return [self.full_screen_action, self.key_help_action, self.bigger_font_action,
-                self.smaller_font_action, self.reset_font_action]
+        """The presenter actions with keys, for a View menu (no font actions if fonts=False)."""
+        return [action for action in (self.full_screen_action, self.key_help_action,
+                                      self.bigger_font_action, self.smaller_font_action,
+                                      self.reset_font_action) if action is not None]
 
     def set_palette(self, name: str) -> Palette:
         palette = apply_palette(name)
