@@ -37,8 +37,8 @@ from gui.refcount_guard import pin_singletons
 
 pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 
-__all__ = ["LessonSession", "load_error_line", "leaf_names", "has_code", "builtin_lessons",
-           "LESSONS_DIR"]
+__all__ = ["LessonSession", "load_error_line", "leaf_names", "names_for_pass", "has_code",
+           "builtin_lessons", "LESSONS_DIR"]
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "lessons"
 RELOAD_DELAY_MS = 250
@@ -63,6 +63,20 @@ def leaf_names(tensors: dict) -> dict:
     for name, tensor in tensors.items():
         names.setdefault(id(tensor), name)
     return names
+
+
+def names_for_pass(backward_pass, tensors: dict) -> tuple[dict, str]:
+    """``(names, output_name)`` for ``engine.graph.to_networkx`` of a lesson's pass.
+
+    ``names`` maps the lesson's names to its leaf tensors (what the graph labels its
+    leaves with); ``output_name`` is the name bound to the pass's output, else
+    ``"output"`` (``(x * x).sum().backward()`` has no name).
+    """
+    names = {name: tensor for name, tensor in tensors.items()
+             if getattr(tensor, "is_leaf", False) and getattr(tensor, "requires_grad", False)}
+    output = getattr(backward_pass, "output", None)
+    output_name = next((name for name, tensor in tensors.items() if tensor is output), "output")
+    return names, output_name
 
 
 def has_code(cell) -> bool:

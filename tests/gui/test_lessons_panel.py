@@ -9,7 +9,13 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 import engine
 from engine.lesson import LessonRunner, load_lesson
-from gui.lesson_session import LessonSession, builtin_lessons, has_code, leaf_names
+from gui.lesson_session import (
+    LessonSession,
+    builtin_lessons,
+    has_code,
+    leaf_names,
+    names_for_pass,
+)
 from gui.lessons_panel import LessonsPanel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +143,23 @@ def test_passes_come_in_order_with_the_lesson_tensors(qtbot, session, panel):
     names = leaf_names(tensors)
     leaf = passes[0].steps[-1].leaf
     assert names[id(leaf)] == "x"
+
+
+def test_each_pass_can_be_drawn_with_the_lesson_names(qtbot, session):
+    from engine.graph import to_networkx
+
+    received = []
+    session.passes_recorded.connect(lambda passes, tensors: received.append((passes, tensors)))
+    session.open(ROOT / "resources" / "lessons" / "06_one_neuron.py")
+    session.run_all()
+    first_passes, first_tensors = received[0]
+    names, output_name = names_for_pass(first_passes[0], first_tensors)
+    assert set(names) == {"w", "b"} and output_name == "loss"
+    graph = to_networkx(first_passes[0].output, names=names, output_name=output_name)
+    labels = {data.get("label") for _, data in graph.nodes(data=True)}
+    assert {"w", "b", "loss"} <= labels
+    anonymous = type("Pass", (), {"output": object()})()
+    assert names_for_pass(anonymous, first_tensors)[1] == "output"
 
 
 def test_restart_clears_every_output(qtbot, session, panel):
