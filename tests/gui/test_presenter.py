@@ -303,3 +303,12 @@ def test_the_classroom_keys_do_not_collide_with_the_main_window(window):
     assert theirs, "the window has keys"
     assert not set(ours_keys) & theirs
     assert len(ours_keys) == len(set(ours_keys))
+
+
+@pytest.mark.parametrize("name", ["gui.presenter", "gui.torch_check", "gui.explain_panel"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(importlib.import_module(name))
+    assert attempted and not failures
