@@ -1775,3 +1775,47 @@ def test_masked_gradients_under_infinite_upstream_gradients(name, upstream):
         y.backward(t.full(tuple(y.shape), upstream))
         return x.grad
     check(snippet)
+
+
+# ----------------------------------------------------------------- the order nodes run in
+
+def _torch_execution_order(output, gradient) -> list:
+    """Names of torch's nodes in the order its engine runs them (seen by pre-hooks)."""
+    order, stack, seen = [], [output.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        node.register_prehook(lambda grad_outputs, node=node: order.append(node.name()))
+        stack.extend(child for child, _ in node.next_functions)
+    try:
+        output.backward(gradient)
+    except RuntimeError as error:
+        # torch's pre-hook saw the node that then failed; a pass records no step for it
+        order[-1:] = [type(error).__name__]
+    return order
+
+
+def _engine_execution_order(output, gradient) -> list:
+    with engine.record_passes() as passes:
+        try:
+            output.backward(gradient)
+        except RuntimeError as error:
+            return [step.name for step in passes[0].steps] + [type(error).__name__]
+    return [step.name for step in passes[0].steps]
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_backward_runs_nodes_in_torchs_order(name):
+    """The recorded pass (what the window animates) visits nodes as torch's engine does,
+    up to the error that stops it, if any."""
+    orders = []
+    for lib, execution_order in ((torch, _torch_execution_order),
+                                 (engine, _engine_execution_order)):
+        _, output = OPS[name](lib)
+        target = _differentiable(output)
+        if target.grad_fn is None:
+            pytest.skip("no graph: the output is a leaf or needs no grad")
+        orders.append(execution_order(target, _weights(lib, target)))
+    assert orders[1] == orders[0]
