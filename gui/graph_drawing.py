@@ -39,7 +39,7 @@ from engine.graph import node_id
 from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
 from gui.graph_layout import layered_positions, node_text
 from gui.graph_style import style_for
-from gui.graph_text import MONO, SANS, box_path, shifted, text_path
+from gui.graph_text import LINE_SPACING, MONO, SANS, box_path, shifted, text_path
 
 __all__ = ["GraphPicture", "MIN_FONT_SIZE"]
 
@@ -51,6 +51,10 @@ MISSING = object()
 _NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
 MAX_TERMS = 4
 MAX_GROWTH = 1.4
+LEGEND = ("backward runs right to left · orange ring: the node running now · "
+          "magenta: the gradient it sends\n"
+          "dashed grey: saved tensors freed (retain_graph=False) · "
+          "boxes under a leaf: its .grad buffer")
 
 
 class GraphPicture:
@@ -61,14 +65,17 @@ class GraphPicture:
     this graph: ``freed_before`` (keys of nodes freed by earlier passes),
     ``grads_before`` (leaf key -> its ``.grad`` before the pass, None for None),
     ``failed`` (key of the node whose error stopped the pass) and ``error`` (its text).
+    ``legend`` adds two lines in the corner saying what the marks mean.
     ``font_size`` is the preferred text size: dense graphs get smaller text (never below
     6 pt), small graphs on a large axes up to 1.4 times larger.
     """
 
     def __init__(self, ax, graph: nx.DiGraph, steps: Sequence = (), *, theme: str = "light",
                  font_size: float = 9.0, animated: bool = False, freed_before: Iterable = (),
-                 grads_before: Mapping | None = None, failed=None, error: str | None = None):
+                 grads_before: Mapping | None = None, failed=None, error: str | None = None,
+                 legend: bool = True):
         self.ax = ax
+        self._legend = legend
         self.graph = graph
         self.theme = theme
         self.style = style_for(theme)
@@ -243,6 +250,8 @@ class GraphPicture:
         right = half_px[xs == xs.max(), 0].max() + 12
         top = half_px[:, 1].max() + 2.4 * self.font_size * scale + 8
         bottom = half_px[:, 1].max() + note_px + 8
+        if self._legend:
+            bottom += 2 * LINE_SPACING * max(MIN_FONT_SIZE, 0.75 * self.font_size) * scale
         self._limits(ax.set_xlim, xs, left, right, ax.bbox.width)
         self._limits(ax.set_ylim, ys, bottom, top, ax.bbox.height)
 
@@ -269,9 +278,24 @@ class GraphPicture:
         labels = PointsCollection(ax, self._label_paths, self._xy, zorder=3,
                                   facecolors=style.foreground, edgecolors="none", linewidths=0)
         artists = [lines, heads, boxes, labels]
+        if self._legend:
+            artists.append(self._legend_artist())
         for artist in artists:
             ax.add_collection(artist, autolim=False)
         return artists
+
+    def _legend_artist(self):
+        """Two muted lines in the bottom-left corner saying what the marks mean."""
+        size = max(MIN_FONT_SIZE, self.font_size * 0.75)
+        path, width, height = text_path(LEGEND, size, SANS, "left")
+        scale = self.ax.figure.dpi / 72.0
+        bbox = self.ax.bbox
+        offset = ((width / 2 + 8) * scale / max(bbox.width, 1),
+                  (height / 2 + 6) * scale / max(bbox.height, 1))
+        return PointsCollection(self.ax, [path, _NOTHING], [offset, offset],
+                                offset_transform=self.ax.transAxes, zorder=3,
+                                facecolors=[self.style.muted, "none"], edgecolors="none",
+                                linewidths=0)
 
     def _make_overlay(self, animated: bool) -> list:
         ax = self.ax
@@ -301,6 +325,8 @@ class GraphPicture:
         style = self.style
         items = _Items()
         freed = self.freed_at(index)
+        if index >= 0 and self.steps[index].freed:
+            freed.discard(self._step_keys[index])  # readable while it runs; grey from the next step
         for position in range(index):
             key = self._step_keys[position]
             if key not in freed:

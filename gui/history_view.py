@@ -92,7 +92,7 @@ class GradHistoryView(QTextBrowser):
             parts.append(f"<p><small>{html.escape(ACCUMULATION_NOTE)}</small></p>")
         for leaf, leaf_rows in rows.items():
             parts.append(f"<h3 style='margin-bottom:2px'>{html.escape(leaf)}.grad</h3>")
-            parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
+            parts.append("<table cellspacing='0' cellpadding='3'>")
             latest = max((row[0] for row in leaf_rows if not row[3]), default=None)
             for number, what, arithmetic, pending in leaf_rows:
                 style = "color:gray;font-style:italic;" if pending else ""
@@ -100,7 +100,7 @@ class GradHistoryView(QTextBrowser):
                     style += "font-weight:bold;"
                 note = " <small>(when the animation gets there)</small>" if pending else ""
                 parts.append(
-                    f"<tr style='{style}'><td align='right' valign='top'>{number}</td>"
+                    f"<tr style='{style}'><td align='right' valign='top' width='22'>{number}</td>"
                     f"<td><p style='margin:0'>{html.escape(what)}{note}</p>"
                     f"<p style='{ARITHMETIC_STYLE}'>{html.escape(arithmetic)}</p></td></tr>")
             parts.append("</table>")

@@ -112,9 +112,22 @@ def _chain_rule(session, index) -> str:
     if step.is_accumulation:
         name = graph_label_of(session, step.leaf)
         lines = [f"AccumulateGrad: {name}.grad += incoming"] + [
-            line.replace(".grad:", f"{name}.grad:") for line in explanation.lines]
-        return "\n".join(lines)
-    return explanation.text()
+            "  " + line.replace(".grad:", f"{name}.grad:") for line in explanation.lines]
+    else:
+        lines = explanation.text().split("\n")
+    # one equation per line: "grad * b", "= 2 * [0, 1, 2, 3]", "= [0, 2, 4, 6]"
+    return "\n".join(lines[:1] + [line.replace(" = ", "\n      = ") for line in lines[1:]])
+
+
+# numbers and code read best unwrapped (the view scrolls sideways); prose wraps
+_UNWRAPPED = ("value", "next_functions", "grad_fn", ".grad (")
+
+
+def _block(head: str, text: str) -> str:
+    wrap = "pre" if head.startswith(_UNWRAPPED) else "pre-wrap"
+    return (f"<p style='margin:2px 0'><b>{html.escape(head)}</b></p>"
+            f"<p style='white-space:{wrap}; margin:0 0 4px 0; font-family:monospace'>"
+            f"{html.escape(text)}</p>")
 
 
 class NodeInspector(QWidget):
@@ -169,9 +182,7 @@ class NodeInspector(QWidget):
             body = ("<p><i>Click a node of the graph to see its value, gradient, "
                     "next_functions and the chain rule at the current step.</i></p>")
         else:
-            body = "".join(f"<p style='margin:2px 0'><b>{html.escape(head)}</b><br>"
-                           f"<code style='white-space:pre-wrap'>{html.escape(text)}</code></p>"
-                           for head, text in lines)
+            body = "".join(_block(head, text) for head, text in lines)
         if body != self._last_html:
             self._last_html = body
             self.text.setHtml(body)

@@ -90,9 +90,15 @@ class MainWindow(QMainWindow):
         for widget in self.findChildren(QWidget):
             if isinstance(widget, (QAbstractButton, QComboBox, QSlider, QAbstractItemView)):
                 widget.installEventFilter(self._keep_keys)
+            if isinstance(widget, QAbstractButton):
+                # a click leaves the keyboard focus where it was (Tab still reaches buttons),
+                # so Space after clicking a button plays/pauses instead of clicking it again
+                widget.setFocusPolicy(Qt.TabFocus)
         self.inputs.define_requested.connect(self.define)
         self.inputs.forward_requested.connect(self.forward)
-        self.inputs.backward_requested.connect(self._on_backward_clicked)
+        self.inputs.backward_requested.connect(self.backward)
+        for button in (self.inputs.backward_button, self.inputs.error_bar.ones_button):
+            button.clicked.connect(self._focus_graph)  # after the backward it asked for
         self.inputs.zero_grad_requested.connect(self.zero_grad)
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
         self._restore_settings()
@@ -123,7 +129,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([900, 360])
+        self.main_splitter.setSizes([860, 420])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -156,7 +162,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, ["Ctrl+Q"])
         run = bar.addMenu("&Run")
         self._action(run, "&Draw graph (forward)", self.forward, ["Ctrl+D"])
-        self._action(run, "&Backward", self._on_backward_clicked,
+        self._action(run, "&Backward", self.backward,
                      ["Ctrl+Return", "Ctrl+Enter", "Ctrl+B"], name="backwardAction")
         self._action(run, "Backward with &ones_like(y)", self.backward_with_ones,
                      ["Ctrl+Shift+B"])
@@ -229,11 +235,9 @@ class MainWindow(QMainWindow):
         self.inputs.commit()
         self.session.zero_grad()
 
-    def _on_backward_clicked(self) -> None:
-        clicked = self.sender() is self.inputs.backward_button
-        self.backward()
-        if clicked:  # the animation keys act at once
-            self.graph_view.canvas.setFocus(Qt.OtherFocusReason)
+    def _focus_graph(self) -> None:
+        """After a clicked backward the animation keys act at once."""
+        self.graph_view.canvas.setFocus(Qt.OtherFocusReason)
 
     def _on_space(self) -> None:
         focus = QApplication.focusWidget()

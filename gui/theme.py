@@ -20,7 +20,7 @@ MAX_FONT_SIZE = 32
 STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "style"
 
 _DARK = {
-    QPalette.Window: "#22272e", QPalette.WindowText: "#e6edf3", QPalette.Base: "#1b1f24",
+    QPalette.Window: "#22272e", QPalette.WindowText: "#e6edf3", QPalette.Base: "#0d1117",
     QPalette.AlternateBase: "#2d333b", QPalette.ToolTipBase: "#2d333b",
     QPalette.ToolTipText: "#e6edf3", QPalette.Text: "#e6edf3", QPalette.Button: "#2d333b",
     QPalette.ButtonText: "#e6edf3", QPalette.BrightText: "#ff7b72", QPalette.Link: "#58a6ff",

@@ -329,7 +329,7 @@ def test_click_a_node_to_inspect_it(qtbot, window):
     assert "next_functions" in text
     accumulate = "<torch::autograd::AccumulateGrad>"
     assert f"(({accumulate}, 0), ({accumulate}, 0))" in text
-    assert "grad * b = 2 * [0, 1, 2, 3] = [0, 2, 4, 6]" in text
+    assert "grad * b\n      = 2 * [0, 1, 2, 3]\n      = [0, 2, 4, 6]" in text
     assert "freed" in text
     window.session.set_step(0)
     assert "runs at step 2" in child(window, "nodeInspector").toPlainText()
