@@ -415,7 +415,13 @@ class Validator:
             for child in reversed(children):
                 stack.append((child, depth + 1, offset, child_in_loop))
         if first is not None:
-            raise first
+            # Raise a fresh copy: the caught error's traceback holds this frame, and this
+            # frame's local would hold the error again (a cycle that keeps callers alive).
+            refusal, first = first, None
+            try:
+                raise refusal.with_traceback(None)
+            finally:
+                del refusal
 
     def position(self, node: ast.AST, offset: int) -> int:
         """Where to point for a node: its operator, attribute name or bracket, else its start."""
