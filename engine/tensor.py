@@ -238,6 +238,8 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         from engine.ops.shapes import normalize_dim
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
 

@@ -87,6 +87,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     check_tensor(input, "mv")
     check_tensor(vec, "mv", "vec", 2)
     m, v = input._data, vec._data
+    if m.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if m.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
     if m.shape[1] != v.shape[0]:

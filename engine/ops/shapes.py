@@ -188,10 +188,10 @@ def reshape(input: Tensor, *shape) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     check_tensor(input, "flatten")
-    if input._data.ndim == 0:
-        return reshape(input, 1)
     start = normalize_dim(start_dim, input._data.ndim)
     end = normalize_dim(end_dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return reshape(input, 1)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
@@ -378,8 +378,9 @@ def getitem(input: Tensor, key) -> Tensor:
     """Indexing with ints, slices, ``None`` and ``...`` (and tuples of them), as torch does."""
     if key is Ellipsis:
         return _view(input._data[...], AliasBackward0, (input,))
+    if input._data.ndim == 0 and not isinstance(key, tuple):
+        _check_zero_dim_key(key)
     if isinstance(key, slice):
-        _check_index_count(input, 1)
         return _slice_along(input, 0, key, always=True)
     items = key if isinstance(key, tuple) else (key,)
     for item in items:
@@ -417,10 +418,18 @@ def getitem(input: Tensor, key) -> Tensor:
 
 def _check_index_count(input: Tensor, count: int) -> None:
     if count > input._data.ndim:
-        if input._data.ndim == 0:
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
+
+
+def _check_zero_dim_key(key) -> None:
+    """torch's errors for ``t[key]`` on a 0-dim ``t`` when ``key`` is not a tuple."""
+    if isinstance(key, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(key, (int, np.integer, Tensor)) and not isinstance(key, bool):
+        if int(key) == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+                             "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"index {int(key)} is out of bounds for dimension 0 with size 0")
 
 
 class CatBackward0(Node):

@@ -266,3 +266,75 @@ def test_gradient_accumulation_over_several_backwards(x, passes):
         assert (got is None) == (want is None)
         if want is not None:
             assert_close(got, want)
+
+
+# ----------------------------------------------------------------- errors for random shapes
+
+def outcome(build, lib):
+    """What ``build(lib)`` gives: (repr, names) or the error's type and text."""
+    try:
+        result = build(lib)
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error).__name__, str(error)
+    return repr(result), node_names(result) if result.grad_fn is not None else None
+
+
+small_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+@FAST
+@given(first=small_shapes, second=small_shapes,
+       operator=st.sampled_from(["+", "-", "*", "/", "**", "==", "<", "maximum", "cat",
+                                 "stack"]))
+def test_any_two_shapes_give_the_same_result_or_error(first, second, operator):
+    def build(t):
+        a = t.arange(1.0, 1.0 + int(np.prod(first))).reshape(first).requires_grad_()
+        b = t.arange(2.0, 2.0 + int(np.prod(second))).reshape(second)
+        return {
+            "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
+            "**": lambda: a ** b, "==": lambda: a == b, "<": lambda: a < b,
+            "maximum": lambda: t.maximum(a, b), "cat": lambda: t.cat([a, b], -1),
+            "stack": lambda: t.stack([a, b], 0),
+        }[operator]()
+    assert outcome(build, engine) == outcome(build, torch)
+
+
+@FAST
+@given(first=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3),
+       second=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3),
+       function=st.sampled_from(["matmul", "mm", "mv", "dot", "outer"]))
+def test_products_of_any_two_shapes_give_the_same_result_or_error(first, second, function):
+    def build(t):
+        a = t.arange(1.0, 1.0 + int(np.prod(first))).reshape(first).requires_grad_()
+        b = t.arange(2.0, 2.0 + int(np.prod(second))).reshape(second)
+        return getattr(t, function)(a, b)
+    assert outcome(build, engine) == outcome(build, torch)
+
+
+@FAST
+@given(shape=small_shapes, data=st.data())
+def test_any_dim_and_view_shape_give_the_same_result_or_error(shape, data):
+    dim = data.draw(st.integers(-4, 4), label="dim")
+    size = int(np.prod(shape))
+    new_shape = tuple(data.draw(st.lists(st.sampled_from([-1, 1, 2, 3, size]), max_size=3),
+                                label="new shape"))
+    function = data.draw(st.sampled_from(["sum", "mean", "max", "softmax", "unsqueeze",
+                                          "squeeze", "transpose", "select", "view", "reshape",
+                                          "flatten", "size"]), label="function")
+
+    def build(t):
+        a = t.arange(1.0, 1.0 + size).reshape(shape).requires_grad_()
+        if function == "max":
+            return a.max(dim)[0]
+        if function == "transpose":
+            return a.transpose(dim, 0)
+        if function == "select":
+            return a[dim]
+        if function in ("view", "reshape"):
+            return getattr(a.t() if a.dim() == 2 else a, function)(new_shape)
+        if function == "flatten":
+            return a.flatten(dim)
+        if function == "size":
+            return t.tensor(a.size(dim))
+        return getattr(a, function)(dim)
+    assert outcome(build, engine) == outcome(build, torch)
