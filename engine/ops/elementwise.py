@@ -129,7 +129,8 @@ class SinBackward0(_SavesInput):
 
 def sin(input: Tensor) -> Tensor:
     check_tensor(input, "sin")
-    return record(np.sin(_floating(input)), SinBackward0, (input,))
+    with np.errstate(invalid="ignore"):  # sin(inf) is nan, without a warning as in torch
+        return record(np.sin(_floating(input)), SinBackward0, (input,))
 
 
 class CosBackward0(_SavesInput):
@@ -144,7 +145,8 @@ class CosBackward0(_SavesInput):
 
 def cos(input: Tensor) -> Tensor:
     check_tensor(input, "cos")
-    return record(np.cos(_floating(input)), CosBackward0, (input,))
+    with np.errstate(invalid="ignore"):  # cos(inf) is nan, without a warning as in torch
+        return record(np.cos(_floating(input)), CosBackward0, (input,))
 
 
 class TanhBackward0(_SavesResult):

@@ -277,8 +277,9 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     _check_softmax_input(input, "softmax")
     dim = normalize_dim(dim, input._data.ndim)
     data = input._data
-    shifted = np.exp(data - data.max(axis=dim, keepdims=True))
-    result = shifted / shifted.sum(axis=dim, keepdims=True)
+    with np.errstate(invalid="ignore"):  # inf - inf is nan, without a warning as in torch
+        shifted = np.exp(data - data.max(axis=dim, keepdims=True))
+        result = shifted / shifted.sum(axis=dim, keepdims=True)
     return record(result, SoftmaxBackward0, (input,), dim, result)
 
 
@@ -304,6 +305,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     _check_softmax_input(input, "log_softmax")
     dim = normalize_dim(dim, input._data.ndim)
     data = input._data
-    shifted = data - data.max(axis=dim, keepdims=True)
-    result = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shifted = data - data.max(axis=dim, keepdims=True)
+        result = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     return record(result, LogSoftmaxBackward0, (input,), dim, result)

@@ -1740,6 +1740,14 @@ NONFINITE_OPS = {
 }
 
 
+NONFINITE_OPS.update({
+    "sin": lambda t, x: x.sin(),
+    "cos": lambda t, x: t.cos(x),
+    "softmax_of_infinities": lambda t, x: t.softmax(x[2:5], 0) * t.tensor([1.0, 2.0, 4.0]),
+    "log_softmax_of_infinities": lambda t, x: x[2:5].log_softmax(0) * t.tensor([1.0, 2.0, 4.0]),
+})
+
+
 @pytest.mark.parametrize("name", NONFINITE_OPS)
 def test_infinities_and_nans_backward(name):
     """Gradients through infinities and nans, with no warning (torch gives none)."""
