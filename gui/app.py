@@ -15,7 +15,6 @@ USAGE = "usage: python main.py [LESSON.py | SESSION.json]"
 
 def run_app(args: list[str]) -> int:
     """Open the window (and FILE if given); returns the exit status."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.excepthook import install_exception_hook
@@ -33,9 +32,9 @@ def run_app(args: list[str]) -> int:
     files = [arg for arg in args if not arg.startswith("-")]
     options = [arg for arg in args if arg.startswith("-")]
     if options or len(files) > 1:
-        QTimer.singleShot(0, lambda: window.session.report(
+        window.after_first_draw(lambda: window.session.report(
             f"Unknown option {options[0]}; {USAGE}" if options else
             f"One file at a time, please; {USAGE}"))
     elif files:
-        QTimer.singleShot(0, lambda: window.open_path(files[0]))
+        window.after_first_draw(lambda: window.open_path(files[0]))
     return app.exec()

@@ -43,7 +43,9 @@ from gui.graph_text import LINE_SPACING, MONO, SANS, box_path, shifted, text_pat
 
 __all__ = ["GraphPicture", "MIN_FONT_SIZE"]
 
-MIN_FONT_SIZE = 6.0
+MIN_FONT_SIZE = 7.0
+COLUMN_GAP_PX = 28
+ROW_GAP_PX = 14
 BOX_PAD = 4.0
 NOTE_PAD = 2.5
 RING_PAD = 3.0
@@ -65,17 +67,21 @@ class GraphPicture:
     this graph: ``freed_before`` (keys of nodes freed by earlier passes),
     ``grads_before`` (leaf key -> its ``.grad`` before the pass, None for None),
     ``failed`` (key of the node whose error stopped the pass) and ``error`` (its text).
-    ``legend`` adds two lines in the corner saying what the marks mean.
+    ``legend`` adds two lines in the corner saying what the marks mean. A graph too
+    dense to read at 7 pt is drawn whole (``full_limits``) unless ``crop``: then the
+    first view (``home_limits``) shows the output's end at a readable scale, and
+    ``ensure_visible``/``fit_all`` move the view.
     ``font_size`` is the preferred text size: dense graphs get smaller text (never below
-    6 pt), small graphs on a large axes up to 1.4 times larger.
+    7 pt), small graphs on a large axes up to 1.4 times larger.
     """
 
     def __init__(self, ax, graph: nx.DiGraph, steps: Sequence = (), *, theme: str = "light",
                  font_size: float = 9.0, animated: bool = False, freed_before: Iterable = (),
                  grads_before: Mapping | None = None, failed=None, error: str | None = None,
-                 legend: bool = True):
+                 legend: bool = True, crop: bool = False):
         self.ax = ax
         self._legend = legend
+        self._crop = crop
         self.graph = graph
         self.theme = theme
         self.style = style_for(theme)
@@ -239,6 +245,7 @@ class GraphPicture:
         ax.figure.set_facecolor(style.background)
         ax.set_autoscale_on(False)
         if not self.keys:
+            self.full_limits = self.home_limits = ((-1.0, 1.0), (-1.0, 1.0))
             ax.set_xlim(-1, 1)
             ax.set_ylim(-1, 1)
             return
@@ -252,15 +259,55 @@ class GraphPicture:
         bottom = half_px[:, 1].max() + note_px + 8
         if self._legend:
             bottom += 2 * LINE_SPACING * max(MIN_FONT_SIZE, 0.75 * self.font_size) * scale
-        self._limits(ax.set_xlim, xs, left, right, ax.bbox.width)
-        self._limits(ax.set_ylim, ys, bottom, top, ax.bbox.height)
+        width, height = ax.bbox.width, ax.bbox.height
+        unit = self._unit()
+        x_fit, x_per_px = _fit(xs, left, right, width)
+        y_fit, y_per_px = _fit(ys, bottom, top, height)
+        self.full_limits = (x_fit, y_fit)
+        x_home, y_home = x_fit, y_fit
+        if self._crop:  # too dense to read: show the output's end at a readable scale
+            readable_x = unit / (2 * half_px[:, 0].max() + COLUMN_GAP_PX)
+            readable_y = unit / (2 * half_px[:, 1].max() + ROW_GAP_PX)
+            if x_per_px > readable_x:
+                upper = xs.max() + right * readable_x
+                x_home = (upper - width * readable_x, upper)
+            if y_per_px > readable_y:
+                middle = self._xy[self._row.get("output", 0), 1]
+                y_home = (middle - height * readable_y / 2, middle + height * readable_y / 2)
+        self.home_limits = (x_home, y_home)
+        ax.set_xlim(*x_home)
+        ax.set_ylim(*y_home)
 
-    @staticmethod
-    def _limits(setter, values, low_px, high_px, size_px) -> None:
-        span = float(values.max() - values.min())
-        inner = max(size_px - low_px - high_px, 0.25 * size_px, 40.0)
-        per_px = span / inner if span > 0 else 1.0 / max(size_px, 1.0)
-        setter(values.min() - low_px * per_px, values.max() + high_px * per_px)
+    def _unit(self) -> float:
+        """The data distance between neighbouring layers (and neighbours in a layer)."""
+        layers = Counter(self.graph.nodes[key].get("layer", 0) for key in self.keys)
+        xs, ys = self._xy[:, 0], self._xy[:, 1]
+        if len(layers) > 1:
+            return float(xs.max() - xs.min()) / (len(layers) - 1)
+        tallest = max(layers.values())
+        return float(ys.max() - ys.min()) / (tallest - 1) if tallest > 1 else 1.0
+
+    def fit_all(self) -> None:
+        """Show the whole graph, however small its text gets."""
+        (x0, x1), (y0, y1) = self.full_limits
+        self.ax.set_xlim(x0, x1)
+        self.ax.set_ylim(y0, y1)
+
+    def ensure_visible(self, key: str | None) -> bool:
+        """Pan (keeping the zoom) so that node ``key`` is in view; True if the view moved."""
+        if key not in self._row:
+            return False
+        x, y = self._xy[self._row[key]]
+        moved = False
+        for limits, setter, value in ((self.ax.get_xlim(), self.ax.set_xlim, x),
+                                      (self.ax.get_ylim(), self.ax.set_ylim, y)):
+            low, high = sorted(limits)
+            margin = 0.1 * (high - low)
+            if not low + margin <= value <= high - margin:
+                half = (high - low) / 2
+                setter(value - half, value + half)
+                moved = True
+        return moved
 
     def _draw_static(self) -> list:
         ax, style, graph = self.ax, self.style, self.graph
@@ -463,6 +510,14 @@ class GraphPicture:
             label = self.graph.nodes[self.failed].get("label", self.failed)
             text = (text + "\n" if text else "") + f"then {label} raised an error"
         return text
+
+
+def _fit(values, low_px: float, high_px: float, size_px: float) -> tuple:
+    """Limits showing every value with the margins given in pixels, and data per pixel."""
+    span = float(values.max() - values.min())
+    inner = max(size_px - low_px - high_px, 0.25 * size_px, 40.0)
+    per_px = span / inner if span > 0 else 1.0 / max(size_px, 1.0)
+    return (float(values.min() - low_px * per_px), float(values.max() + high_px * per_px)), per_px
 
 
 def _sum_text(step) -> str:

@@ -1,9 +1,9 @@
 """Where each node of a backward graph goes, and what its box says (Qt-free).
 
-networkx does the layout: nodes are grouped by their ``layer`` (0 = leaves on the
-left, the output on the right) and placed by ``multipartite_layout``. Before that,
-the nodes of each layer are ordered by the mean position of their neighbours
-(two barycentre sweeps), which removes most edge crossings.
+Nodes are grouped by their ``layer`` (0 = leaves on the left, the output on the
+right): networkx's ``multipartite_layout`` gives each layer its column, and each node
+gets a row near the rows of its neighbours (three barycentre sweeps, the nearest
+layers weighing most), so chains run straight and most crossings disappear.
 
 >>> import engine as torch
 >>> from engine.graph import to_networkx
@@ -27,41 +27,78 @@ from engine.explain import format_values
 
 __all__ = ["layered_positions", "node_text", "tensor_values", "split_name"]
 
-SWEEPS = 2
 
 
 def layered_positions(graph: nx.DiGraph) -> dict:
-    """``{key: (x, y)}`` from ``multipartite_layout`` over the graph's ``layer`` attribute."""
+    """``{key: (x, y)}``: x from ``multipartite_layout`` over ``layer``, y from row slots.
+
+    multipartite_layout centres every layer on its own, so a chain through layers of
+    different sizes zigzags; here each node takes an integer row next to the rows of
+    its neighbours (nearest layers first), so chains run straight across.
+    """
     if graph.number_of_nodes() == 0:
         return {}
-    ordered = nx.DiGraph()
-    for key in _ordered_nodes(graph):
-        ordered.add_node(key, layer=graph.nodes[key].get("layer", 0))
-    positions = nx.multipartite_layout(ordered, subset_key="layer")
-    return {key: (float(x), float(-y)) for key, (x, y) in positions.items()}
-
-
-def _ordered_nodes(graph: nx.DiGraph) -> list:
     layers = defaultdict(list)
     for key in graph.nodes:
         layers[graph.nodes[key].get("layer", 0)].append(key)
     numbers = sorted(layers)
-    rank = {key: index for layer in numbers for index, key in enumerate(layers[layer])}
+    ordered = nx.DiGraph()
+    for layer in numbers:
+        for key in layers[layer]:
+            ordered.add_node(key, layer=layer)
+    columns = nx.multipartite_layout(ordered, subset_key="layer")
+    rows = _rows(graph, layers, numbers)
+    height = max(len(keys) for keys in layers.values())
+    span_x = max(len(numbers) - 1, 1)
+    scale = (max(columns[key][0] for key in columns) - min(columns[key][0] for key in columns)
+             ) / span_x if len(numbers) > 1 else 2.0 / max(height, 2)
+    middle = (height - 1) / 2
+    return {key: (float(columns[key][0]), float(-(rows[key] - middle) * scale))
+            for key in graph.nodes}
+
+
+def _rows(graph: nx.DiGraph, layers: dict, numbers: list) -> dict:
+    """An integer row per node: near its neighbours' rows, distinct within a layer."""
+    height = max(len(keys) for keys in layers.values())
     undirected = graph.to_undirected(as_view=True)
-    for sweep in range(SWEEPS):
-        order = numbers[::-1] if sweep % 2 == 0 else numbers
-        for layer in order[1:]:
-            keys = layers[layer]
-            keys.sort(key=lambda key: _barycentre(undirected, key, rank, layer, graph))
-            for index, key in enumerate(keys):
-                rank[key] = index
-    return [key for layer in numbers for key in layers[layer]]
+    layer_of = {key: layer for layer in numbers for key in layers[layer]}
+    rows: dict = {}
+    first = layers[numbers[-1]]
+    for index, key in enumerate(first):  # the output's layer, centred
+        rows[key] = (height - len(first)) // 2 + index
+    passes = [numbers[::-1][1:], numbers, numbers[::-1]]
+    for order in passes:
+        for layer in order:
+            wanted = {key: _wanted_row(undirected, key, rows, layer_of) for key in layers[layer]}
+            _assign(layers[layer], wanted, rows, height)
+    return rows
 
 
-def _barycentre(undirected, key, rank, layer, graph) -> float:
-    neighbours = [rank[other] for other in undirected[key]
-                  if graph.nodes[other].get("layer", 0) != layer]
-    return sum(neighbours) / len(neighbours) if neighbours else rank[key]
+def _wanted_row(undirected, key, rows, layer_of) -> float | None:
+    total = weight = 0.0
+    for other in undirected[key]:
+        distance = abs(layer_of[other] - layer_of[key])
+        if distance and other in rows:
+            share = 1.0 / distance ** 2
+            total += share * rows[other]
+            weight += share
+    return total / weight if weight else rows.get(key)
+
+
+def _assign(keys: list, wanted: dict, rows: dict, height: int) -> None:
+    """Give each key its wanted row, pushed down (or up at the bottom) past its neighbours."""
+    fallback = (height - len(keys)) / 2
+    order = sorted(keys, key=lambda key: (wanted[key] if wanted[key] is not None
+                                          else fallback + keys.index(key)))
+    placed, previous = [], -1
+    for position, key in enumerate(order):
+        want = wanted[key] if wanted[key] is not None else fallback + position
+        highest = height - (len(order) - position)   # leave room for the rest
+        row = min(max(int(round(want)), previous + 1), highest)
+        placed.append(row)
+        previous = row
+    for key, row in zip(order, placed):
+        rows[key] = row
 
 
 def tensor_values(tensor) -> np.ndarray:

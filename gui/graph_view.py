@@ -1,7 +1,10 @@
 """The computation graph in the window: an embedded matplotlib canvas that blits each step.
 
 ``GraphView(session, player)`` holds a ``Figure`` on a ``FigureCanvasQTAgg`` (objectName
-``graphCanvas``; never pyplot) with matplotlib's navigation toolbar for zoom and pan.
+``graphCanvas``; never pyplot) with matplotlib's navigation toolbar for zoom and pan
+(the mouse wheel zooms too).
+A graph too dense to read whole opens at a readable scale on its output's end, and the
+view follows the node being run; ``fit_all`` shows everything.
 A new graph is drawn once; each step only rewrites the picture's overlay and blits
 it over the kept background (``gui.blit.Blitter``). Stepping forward moves the
 gradients along their edges in a few blitted frames. Clicking a node selects it in
@@ -22,6 +25,7 @@ __all__ = ["GraphView", "GraphToolbar"]
 TRAVEL_FRAMES = 4
 TRAVEL_MS = 220
 RESIZE_DEBOUNCE_MS = 250
+WHEEL_ZOOM = 1.25
 
 
 class GraphToolbar(NavigationToolbar2QT):
@@ -82,6 +86,7 @@ class GraphView(QWidget):
         layout.addWidget(self.canvas, 1)
         self.canvas.mpl_connect("button_press_event", self._on_click)
         self.canvas.mpl_connect("resize_event", self._on_resize_event)
+        self.canvas.mpl_connect("scroll_event", self._on_scroll)
         session.graph_changed.connect(self.rebuild)
         session.pass_changed.connect(self._on_pass_changed)
         session.step_changed.connect(self._on_step_changed)
@@ -114,7 +119,7 @@ class GraphView(QWidget):
             self.canvas.draw_idle()
             return
         self.picture = GraphPicture(self.ax, session.graph, session.steps, theme=self.theme,
-                                    font_size=self.font_size, animated=True)
+                                    font_size=self.font_size, animated=True, crop=True)
         self._apply_pass()
         self._home_limits = (self.ax.get_xlim(), self.ax.get_ylim())
         self.toolbar.update()  # the Home button returns to this view
@@ -174,7 +179,36 @@ class GraphView(QWidget):
 
     def _show(self, index: int, travel: float) -> None:
         self.picture.show(index, travel)
-        self.blitter.update()
+        if self.picture.ensure_visible(self.picture.step_key(index)):
+            self.canvas.draw()  # the view followed the pass: new background, overlay on top
+        else:
+            self.blitter.update()
+
+    def fit_all(self) -> None:
+        """Zoom out to the whole graph (Home returns to the readable first view)."""
+        if self.picture is not None:
+            self.toolbar.push_current()
+            self.picture.fit_all()
+            self.toolbar.push_current()
+            self.canvas.draw_idle()
+
+    def zoom(self, factor: float, x: float | None = None, y: float | None = None) -> None:
+        """Zoom by ``factor`` (>1 zooms in) around the data point (x, y), or the centre."""
+        if self.picture is None:
+            return
+        self.toolbar.push_current()
+        for get, set_limits, centre in ((self.ax.get_xlim, self.ax.set_xlim, x),
+                                        (self.ax.get_ylim, self.ax.set_ylim, y)):
+            low, high = get()
+            centre = (low + high) / 2 if centre is None else centre
+            set_limits(centre - (centre - low) / factor, centre + (high - centre) / factor)
+        self.toolbar.push_current()
+        self.canvas.draw_idle()
+
+    def _on_scroll(self, event) -> None:
+        if event.inaxes is self.ax:
+            self.zoom(WHEEL_ZOOM if event.button == "up" else 1 / WHEEL_ZOOM,
+                      event.xdata, event.ydata)
 
     # ---- mouse and resize ----------------------------------------------------------------------
 

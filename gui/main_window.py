@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
         self._restore_settings()
         self._drawn_once = False
+        self._after_first_draw: list = []
+        self._first_draw_done = False
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -200,6 +202,12 @@ class MainWindow(QMainWindow):
         self._action(view, "&Smaller text", lambda: self.scale_font(-1),
                      ["Ctrl+-"])
         self._action(view, "&Normal text size", lambda: self.scale_font(0), ["Ctrl+0"])
+        view.addSeparator()
+        self._action(view, "&Fit the whole graph", self.graph_view.fit_all, ["F"])
+        self._action(view, "Zoom &in on the graph", lambda: self.graph_view.zoom(1.25),
+                     ["Shift+Up", "Ctrl+Shift+="])
+        self._action(view, "Zoom &out of the graph", lambda: self.graph_view.zoom(0.8),
+                     ["Shift+Down", "Ctrl+Shift+-"])
 
     def _focus(self, widget):
         def focus():
@@ -279,6 +287,17 @@ class MainWindow(QMainWindow):
                 splitter.setSizes(sizes)
         self.inputs.commit()
         self.session.forward()
+        self._first_draw_done = True
+        callbacks, self._after_first_draw = self._after_first_draw, []
+        for callback in callbacks:
+            callback()
+
+    def after_first_draw(self, callback) -> None:
+        """Run ``callback`` once the first graph is drawn (at once if it is)."""
+        if self._first_draw_done:
+            callback()
+        else:
+            self._after_first_draw.append(callback)
 
     # ---- view options -----------------------------------------------------------------------
 

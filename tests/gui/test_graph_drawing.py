@@ -178,3 +178,55 @@ def test_text_paths_never_go_through_mathtext():
     for text in ("$x^$", "$$", r"$\nosuchmacro$", "日本", "", "a\nb\n"):
         path, width, height = text_path(text, 9.0)
         assert width >= 0 and height > 0
+
+
+def chains(branches=6, depth=6):
+    x = engine.arange(4.0, requires_grad=True)
+    total, names = None, {"x": x}
+    for branch in range(branches):
+        w = engine.full((4,), 0.5 + 0.1 * branch, requires_grad=True)
+        names[f"w{branch}"] = w
+        value = x
+        for _ in range(depth):
+            value = (value * w).sin()
+        total = value.sum() if total is None else total + value.sum()
+    graph = to_networkx(total, names=names)
+    return graph, engine.BackwardPass(total).run().steps
+
+
+def test_chains_run_straight_across():
+    from gui.graph_layout import layered_positions
+
+    graph, _ = chains()
+    positions = layered_positions(graph)
+    straight = sum(1 for u, v in graph.edges
+                   if graph.nodes[u]["label"].startswith(("Sin", "Mul"))
+                   and graph.nodes[v]["label"].startswith(("Sin", "Mul"))
+                   and positions[u][1] == pytest.approx(positions[v][1]))
+    chain_edges = sum(1 for u, v in graph.edges
+                      if graph.nodes[u]["label"].startswith(("Sin", "Mul"))
+                      and graph.nodes[v]["label"].startswith(("Sin", "Mul")))
+    assert straight >= 0.9 * chain_edges
+    rows = {}
+    for key, (x, y) in positions.items():  # no two nodes share a place
+        assert (x, y) not in rows, (key, rows.get((x, y)))
+        rows[(x, y)] = key
+
+
+def test_a_dense_graph_opens_readable_and_follows_the_pass():
+    graph, steps = chains()
+    ax = new_axes((8.6, 6.0))
+    picture = GraphPicture(ax, graph, steps, crop=True)
+    assert picture.home_limits != picture.full_limits       # cropped to stay readable
+    assert ax.get_xlim() == pytest.approx(picture.home_limits[0])
+    output_x = picture.position("output")[0]
+    assert ax.get_xlim()[0] < output_x < ax.get_xlim()[1]   # starts at the output's end
+    last = picture.step_key(len(steps) - 1)
+    assert picture.ensure_visible(last)
+    x0, x1 = ax.get_xlim()
+    assert x0 < picture.position(last)[0] < x1
+    assert not picture.ensure_visible(last)                  # already in view
+    picture.fit_all()
+    assert ax.get_xlim() == pytest.approx(picture.full_limits[0])
+    uncropped = GraphPicture(new_axes((8.6, 6.0)), graph, steps)
+    assert uncropped.home_limits == uncropped.full_limits   # export draws everything
