@@ -410,13 +410,15 @@ class GraphPicture:
             self._step_notes(items, index, travel)
         if self.failed is not None and index == len(self.steps) - 1:
             self._note_beside(items, self.failed, self._error_text(), self.style.failed,
-                              self.style.note_face, self.style.failed)
+                              self.style.note_face, self.style.failed, above=False)
         items.apply(self._overlay[2])
 
     def _error_text(self) -> str:
-        text = (self.error or "this node raised an error").split(". ")[0]
-        if len(text) > 60:
-            text = text[:57] + "..."
+        text = self.error or "this node raised an error"
+        if "backward through the graph a second time" in text:
+            return "× raised: what it saved was freed"
+        if len(text) > 48:
+            text = text[:45] + "..."
         return f"× {text}"
 
     def _leaf_grad_note(self, items, key: str, index: int) -> None:

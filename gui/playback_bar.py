@@ -27,10 +27,7 @@ def step_caption(session) -> str:
         return f"before backward ({total} steps)"
     step = session.steps[session.step]
     name = "AccumulateGrad" if step.is_accumulation else step.name
-    text = f"step {session.step + 1} of {total}: {name}"
-    if session.error_text and session.step == total - 1:
-        text += "  (then an error)"
-    return text
+    return f"step {session.step + 1} of {total}: {name}"
 
 
 class PlaybackBar(QWidget):
