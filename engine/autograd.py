@@ -2,7 +2,8 @@
 
 A ``Node`` is what torch calls a ``grad_fn``. ``BackwardPass`` walks the graph
 from an output, one node per ``step()``, and records each step as an immutable
-``Step``; ``Tensor.backward()`` is ``BackwardPass(...).run()``. The window
+``Step``; ``Tensor.backward()`` is ``BackwardPass(...).run()`` (keeping its steps only
+when a ``record_passes`` block listens). The window
 replays these steps; it never computes a gradient itself.
 
 >>> import engine as torch
@@ -289,11 +290,18 @@ class BackwardPass:
     and ``failed_node`` the node that raised it.
     """
 
-    def __init__(self, output, gradient=None, retain_graph: bool | None = None):
+    def __init__(self, output, gradient=None, retain_graph: bool | None = None, *,
+                 keep_steps: bool = True):
         root, root_grad = _root_of(output, gradient)
         self.output = output
         self.retain_graph = bool(retain_graph)
+        # ``Tensor.backward()`` runs this same pass with keep_steps=False unless a
+        # ``record_passes`` block is listening: then each step (and the gradients and saved
+        # tensors it refers to) is dropped as soon as it ran, so memory is released as in
+        # torch instead of being held until the end of the pass.
+        self.keep_steps = keep_steps or bool(_pass_listeners)
         self.steps: list[Step] = []
+        self.steps_run = 0
         self.error: Exception | None = None
         self.failed_node: Node | None = None  # the node whose step raised ``error``
         self._dependencies = _count_dependencies(root)
@@ -342,7 +350,9 @@ class BackwardPass:
         except Exception as error:
             self.error, self.failed_node = error, node
             raise
-        self.steps.append(step)
+        self.steps_run += 1
+        if self.keep_steps:
+            self.steps.append(step)
         return step
 
     def _push_ready(self, node: Node) -> None:
@@ -363,7 +373,7 @@ class BackwardPass:
             node.check_versions()
         grads_out = node.backward(grad)
         freed = bool(saved) and not self.retain_graph and node.release_saved()
-        return _new_tuple(Step, (len(self.steps), node, grad, tuple(contributions),
+        return _new_tuple(Step, (self.steps_run, node, grad, tuple(contributions),
                                  self._send_all(node, grads_out), None, None, None, freed, saved))
 
     def _send_all(self, node: Node, grads_out: tuple) -> tuple:
@@ -395,11 +405,23 @@ class BackwardPass:
     def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, contributions: tuple) -> Step:
         leaf = node.variable
         grad = _apply_hooks(leaf._hooks.values(), grad) if leaf._hooks else grad
+        if not self.keep_steps:  # nobody will read this step: skip the snapshots
+            leaf._accumulate_grad(grad)
+            return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, None,
+                                     None, False, ()))
         buffer = leaf._grad
         before = None if buffer is None else _frozen(buffer._data)
         leaf._accumulate_grad(grad)
-        after = _frozen(leaf._grad._data)
-        return _new_tuple(Step, (len(self.steps), node, grad, contributions, (), leaf, before,
+        stored = leaf._grad._data
+        if before is None and not leaf._hooks and grad.dtype == stored.dtype:
+            # A first accumulation stores a copy of ``grad``, which nothing changes later
+            # (gradients in a pass are never written in place): a read-only view of it
+            # records the same numbers without a second copy.
+            after = grad.view()
+            after.flags.writeable = False
+        else:
+            after = _frozen(stored)
+        return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, before,
                                  after, False, ()))
 
 
@@ -439,7 +461,8 @@ def _root_of(output, gradient):
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         root_grad = _ones_like(output._data)
     else:
-        root_grad = np.asarray(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
+        # A copy: the caller may change their gradient tensor after the pass has recorded it.
+        root_grad = np.array(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
         if root_grad.shape != output._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {_size(root_grad.shape)} and "

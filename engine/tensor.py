@@ -175,7 +175,7 @@ class Tensor:
         """Run the recorded backward pass to the end (see ``engine.BackwardPass``)."""
         if create_graph:
             raise NotImplementedError("create_graph=True is outside the engine's subset")
-        BackwardPass(self, gradient, retain_graph).run()
+        BackwardPass(self, gradient, retain_graph, keep_steps=False).run()
 
     def _grad_accumulator(self) -> AccumulateGrad:
         """The leaf's AccumulateGrad node, shared by every graph alive at once (as in torch)."""
