@@ -100,7 +100,11 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     target = dtypes.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
-    return _finish(np.array(data, dtype=target.numpy), requires_grad)
+    try:
+        array = np.array(data, dtype=target.numpy)
+    except OverflowError:  # a Python int beyond 64 bits
+        raise ValueError("Overflow when unpacking long long") from None
+    return _finish(array, requires_grad)
 
 
 def _unwrap_nested(data):

@@ -91,6 +91,11 @@ def _setitem(self, key, value) -> None:
     self._version_counter()[0] += 1
 
 
+def _identity(self):
+    """``+x`` is ``x`` itself, as in torch."""
+    return self
+
+
 def _converter(dtype):
     def method(self):
         return comparison.to_dtype(self, dtype)
@@ -146,12 +151,13 @@ _OPERATORS = {
     "__truediv__": _binary(arithmetic.div), "__rtruediv__": _binary(arithmetic.rdiv),
     "__pow__": _binary(arithmetic.pow), "__rpow__": _reflected(arithmetic.pow),
     "__matmul__": _tensor_binary(linalg.matmul),
-    "__neg__": arithmetic.neg, "__abs__": elementwise.abs,
+    "__neg__": arithmetic.neg, "__abs__": elementwise.abs, "__pos__": _identity,
     "__eq__": _binary(comparison.eq), "__ne__": _binary(comparison.ne),
     "__lt__": _binary(comparison.lt), "__le__": _binary(comparison.le),
     "__gt__": _binary(comparison.gt), "__ge__": _binary(comparison.ge),
     "__iadd__": _in_place(arithmetic.add), "__isub__": _in_place(arithmetic.sub),
     "__imul__": _in_place(arithmetic.mul), "__itruediv__": _in_place(arithmetic.div),
+    "__ipow__": _in_place(arithmetic.pow),
     "__getitem__": shapes.getitem, "__setitem__": _setitem,
 }
 

@@ -211,7 +211,8 @@ def _in_place_chain(t):
     y -= 2
     y *= b
     y /= 4
-    return (a, b), y
+    y **= 2
+    return (a, b), +y
 
 
 def _in_place_methods(t):
@@ -553,6 +554,8 @@ ERRORS = {
     "backward_twice": _backward_twice,
     # requires_grad of integer tensors
     "factory_tensor_int": lambda t: t.tensor([1, 2], requires_grad=True),
+    "factory_tensor_int_overflow": lambda t: t.tensor([2 ** 100]),
+    "in_place_pow_leaf": lambda t: _ipow(_leaf(t), 2),
     "factory_tensor_bool": lambda t: t.tensor([True], requires_grad=True),
     "factory_tensor_int_dtype": lambda t: t.tensor([1.0], dtype=t.long, requires_grad=True),
     "factory_arange_int": lambda t: t.arange(3, requires_grad=True),
@@ -691,6 +694,11 @@ def _no_grad_sum(t):
 
 def _set_requires_grad(tensor, value):
     tensor.requires_grad = value
+    return tensor
+
+
+def _ipow(tensor, other):
+    tensor **= other
     return tensor
 
 
