@@ -82,6 +82,11 @@ class _EdgeArtist:
         self._end_half = np.asarray(end_half, dtype=float).reshape(-1, 2)
         self.set_transform(IdentityTransform())
 
+    def set_edges(self, starts, ends, start_half, end_half) -> None:
+        """Replace the edges (data points and box half sizes in points, as in __init__)."""
+        self._init_edges(self._ax, starts, ends, start_half, end_half)
+        self.stale = True
+
     def _geometry(self, renderer):
         return edge_geometry(self._ax, renderer, self._starts, self._ends,
                              self._start_half, self._end_half)

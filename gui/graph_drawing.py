@@ -4,7 +4,12 @@
 overlay collections that ``show(index)`` rewrites: the node running at step
 ``index`` ringed, the gradient it sends travelling along each outgoing edge, several
 arriving gradients summed, every leaf's ``.grad`` buffer with the arithmetic of an
-accumulation written out, nodes already run outlined and freed nodes greyed. What
+accumulation written out, nodes already run outlined and freed nodes greyed. No state is
+told by colour alone: each node kind has its own box shape (round tensors, square
+functions, hexagonal AccumulateGrad), the running, finished, failed and freed nodes
+carry a mark (▶ ✓ ✗ ∅) and a line style of their own, and the edges carrying this
+step's gradient are dashed. Colours, shapes, marks and line styles come from a
+``gui.graph_style.GraphStyle`` (or a theme name). What
 ``show`` draws depends only on (graph, steps, index): stepping back is
 ``show(index - 1)``. The window blits the overlay (``animated=True``); export code
 uses a plain ``Figure`` and ``savefig`` (the default ``animated=False``).
@@ -38,10 +43,10 @@ from engine.explain import format_values
 from engine.graph import node_id
 from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
 from gui.graph_layout import layered_positions, node_text
-from gui.graph_style import style_for
+from gui.graph_style import GraphStyle, style_for
 from gui.graph_text import LINE_SPACING, MONO, SANS, box_path, shifted, text_path
 
-__all__ = ["GraphPicture", "MIN_FONT_SIZE"]
+__all__ = ["GraphPicture", "MIN_FONT_SIZE", "shape_path", "LEGEND"]
 
 MIN_FONT_SIZE = 7.0
 COLUMN_GAP_PX = 28
@@ -53,10 +58,12 @@ MISSING = object()
 _NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
 MAX_TERMS = 4
 MAX_GROWTH = 1.4
-LEGEND = ("backward runs right to left · orange ring: the node running now · "
-          "magenta: the gradient it sends\n"
-          "dashed grey: saved tensors freed (retain_graph=False) · "
-          "boxes under a leaf: its .grad buffer")
+LEGEND = ("backward runs right to left · {current} thick ring: the node running now · "
+          "{visited} ran · {failed} raised\n"
+          "dashed edge + box: the gradient it sends · {freed} dotted, faded: saved tensors "
+          "freed (retain_graph=False) · boxes under a leaf: its .grad")
+BADGE_SCALE = 0.85  # a mark's size relative to the label font
+SHAPE_EXTRA = {"o": 0.22, "h": 0.32, "D": 0.12}  # extra width (x box height) the shape needs
 
 
 class GraphPicture:
@@ -67,6 +74,7 @@ class GraphPicture:
     this graph: ``freed_before`` (keys of nodes freed by earlier passes),
     ``grads_before`` (leaf key -> its ``.grad`` before the pass, None for None),
     ``failed`` (key of the node whose error stopped the pass) and ``error`` (its text).
+    ``theme`` is a theme name or a ``GraphStyle`` (a presenter palette's, say).
     ``legend`` adds two lines in the corner saying what the marks mean. A graph too
     dense to read at 7 pt is drawn whole (``full_limits``) unless ``crop``: then the
     first view (``home_limits``) shows the output's end at a readable scale, and
@@ -75,7 +83,8 @@ class GraphPicture:
     7 pt), small graphs on a large axes up to 1.4 times larger.
     """
 
-    def __init__(self, ax, graph: nx.DiGraph, steps: Sequence = (), *, theme: str = "light",
+    def __init__(self, ax, graph: nx.DiGraph, steps: Sequence = (), *,
+                 theme: str | GraphStyle = "light",
                  font_size: float = 9.0, animated: bool = False, freed_before: Iterable = (),
                  grads_before: Mapping | None = None, failed=None, error: str | None = None,
                  legend: bool = True, crop: bool = False):
@@ -83,8 +92,8 @@ class GraphPicture:
         self._legend = legend
         self._crop = crop
         self.graph = graph
-        self.theme = theme
         self.style = style_for(theme)
+        self.theme = theme if isinstance(theme, str) else self.style.name
         self.keys = list(graph.nodes)
         self._row = {key: row for row, key in enumerate(self.keys)}
         positions = layered_positions(graph)
@@ -210,31 +219,67 @@ class GraphPicture:
     # ---- layout and static drawing ------------------------------------------------------
 
     def _fitted_font(self, wanted: float) -> tuple:
+        """(size, split): the largest text size (up to 1.4x ``wanted``, at least 7 pt) at
+        which the whole graph fits the axes with its margins, names on one line if that
+        costs at most 15% of the size, else split (``Mul\nBackward0``). Nothing fits:
+        7 pt, split (the view is cropped)."""
         if not self.keys:
             return wanted, False
-        layers = Counter(self.graph.nodes[key].get("layer", 0) for key in self.keys)
-        points = 72.0 / self.ax.figure.dpi
-        column = self.ax.bbox.width * points / max(len(layers), 1)
-        row = self.ax.bbox.height * points / max(max(layers.values()), 1)
-        size, split = wanted, False
+        found = []
         for split in (False, True):
-            widths, heights = [], []
-            for key in self.keys:
-                _, width, height = text_path(node_text(self.graph, key, split=split), wanted)
-                widths.append(width + 2 * BOX_PAD)
-                heights.append(height + 2 * BOX_PAD)
-            factor = min(MAX_GROWTH, 0.9 * column / max(widths), 0.8 * row / max(heights))
-            size = wanted * factor
-            if factor >= 0.85:
-                break
-        return max(MIN_FONT_SIZE, round(size * 2) / 2), split
+            size = self._largest_fitting(wanted, split)
+            if size is not None and (size >= 0.85 * wanted or split):
+                found.append((size, split))
+                if not split:
+                    break
+            elif size is not None:
+                found.append((size, split))
+        if not found:
+            return MIN_FONT_SIZE, True
+        return max(found, key=lambda item: (item[0], not item[1]))
+
+    def _largest_fitting(self, wanted: float, split: bool) -> float | None:
+        """The largest size (0.5 pt steps) at which the graph fits, or None below 7 pt."""
+        scale = self.ax.figure.dpi / 72.0
+        texts = []
+        for key in self.keys:
+            data = self.graph.nodes[key]
+            marker = self.style.marker(data.get("kind"), data.get("role"))
+            _, width, height = text_path(node_text(self.graph, key, split=split), wanted)
+            texts.append((width, height, SHAPE_EXTRA.get(marker, 0.0)))
+        unit = self._unit()
+        xs, ys = self._xy[:, 0], self._xy[:, 1]
+        span_x = float(xs.max() - xs.min()) / unit if unit else 0.0
+        span_y = float(ys.max() - ys.min()) / unit if unit else 0.0
+        box_width, box_height = self.ax.bbox.width, self.ax.bbox.height
+        size = round(wanted * MAX_GROWTH * 2) / 2
+        while size >= MIN_FONT_SIZE:
+            factor = size / wanted
+            half_x = max(w * factor / 2 + extra * (h * factor + 2 * BOX_PAD) + BOX_PAD
+                         for w, h, extra in texts) * scale
+            half_y = max(h * factor / 2 + BOX_PAD for w, h, extra in texts) * scale
+            left = half_x + 0.6 * size * 10 * scale
+            right = half_x + 12
+            top = half_y + 2.4 * size * scale + 8
+            bottom = half_y + 3.6 * size * 1.25 * scale + 8
+            if self._legend:
+                bottom += 2 * LINE_SPACING * max(MIN_FONT_SIZE, 0.75 * size) * scale
+            need_x = left + right + span_x * (2 * half_x + COLUMN_GAP_PX)
+            need_y = top + bottom + span_y * (2 * half_y + ROW_GAP_PX)
+            if need_x <= box_width and need_y <= box_height:
+                return size
+            size -= 0.5
+        return None
 
     def _measure(self) -> None:
         self._label_paths, self._box_paths, half = [], [], []
-        for text in self._texts:
+        for key, text in zip(self.keys, self._texts):
+            data = self.graph.nodes[key]
+            marker = self.style.marker(data.get("kind"), data.get("role"))
             path, width, height = text_path(text, self.font_size, SANS)
             self._label_paths.append(path)
-            self._box_paths.append(box_path(width, height, BOX_PAD))
+            width += 2 * SHAPE_EXTRA.get(marker, 0.0) * (height + 2 * BOX_PAD)
+            self._box_paths.append(shape_path(marker, width, height, BOX_PAD))
             half.append(((width / 2) + BOX_PAD, (height / 2) + BOX_PAD))
         self._half = np.array(half, dtype=float).reshape(-1, 2)
 
@@ -316,7 +361,8 @@ class GraphPicture:
         rows_to = [self._row[v] for _, v in edges]
         args = (ax, self._xy[rows_from], self._xy[rows_to], self._half[rows_from],
                 self._half[rows_to])
-        lines = EdgeLines(*args, colors=style.edge, linewidths=1.1, zorder=1)
+        lines = EdgeLines(*args, colors=style.edge, linewidths=style.line_width * 0.9,
+                          linestyles=style.line_style("edge"), zorder=1)
         heads = ArrowHeads(*args, facecolors=style.edge, edgecolors="none", zorder=1.5)
         kinds = [(graph.nodes[key].get("kind"), graph.nodes[key].get("role")) for key in self.keys]
         boxes = PointsCollection(ax, self._box_paths, self._xy, zorder=2, linewidths=1.3,
@@ -331,10 +377,16 @@ class GraphPicture:
             ax.add_collection(artist, autolim=False)
         return artists
 
+    def legend_text(self) -> str:
+        """What the marks mean, with this style's marks."""
+        style = self.style
+        return LEGEND.format(**{state: style.mark(state)
+                                for state in ("current", "visited", "failed", "freed")})
+
     def _legend_artist(self):
         """Two muted lines in the bottom-left corner saying what the marks mean."""
         size = max(MIN_FONT_SIZE, self.font_size * 0.75)
-        path, width, height = text_path(LEGEND, size, SANS, "left")
+        path, width, height = text_path(self.legend_text(), size, SANS, "left")
         scale = self.ax.figure.dpi / 72.0
         bbox = self.ax.bbox
         offset = ((width / 2 + 8) * scale / max(bbox.width, 1),
@@ -350,7 +402,11 @@ class GraphPicture:
         marks = PointsCollection(ax, zorder=5)
         notes = PointsCollection(ax, zorder=6)
         caption = PointsCollection(ax, offset_transform=ax.transAxes, zorder=7)
-        overlay = [state, marks, notes, caption]
+        empty = np.zeros((0, 2))
+        flow = EdgeLines(ax, empty, empty, empty, empty, colors=self.style.gradient,
+                         linewidths=max(2.0, 1.6 * self.style.line_width),
+                         linestyles=self.style.line_style("gradient"), zorder=1.8)
+        overlay = [state, marks, notes, caption, flow]
         for artist in overlay:
             artist.set_animated(animated)
             ax.add_collection(artist, autolim=False)
@@ -378,27 +434,84 @@ class GraphPicture:
             key = self._step_keys[position]
             if key not in freed:
                 items.add(self._ring(key, 1.5), self._xy[self._row[key]], "none", style.visited,
-                          2.0, "solid")
+                          max(2.0, style.line_width * 1.5), style.line_style("visited"))
         for key in sorted(freed, key=self._row.get):
             items.add(self._ring(key, 0.5), self._xy[self._row[key]], style.freed_wash,
-                      style.muted, 1.4, (0, (3, 2)))
+                      style.muted, max(1.4, style.line_width), style.line_style("freed"))
         items.apply(self._overlay[0])
+        self._draw_flow(index)
+
+    def _draw_flow(self, index: int) -> None:
+        """Dash the edges that carry this step's gradient."""
+        pairs = []
+        if index >= 0:
+            step, key = self.steps[index], self._step_keys[index]
+            if step.contributions and step.contributions[0].source is None:
+                pairs += [(source, key) for source in self.graph.predecessors(key)]
+            for target in self.graph.successors(key):
+                slots = self.graph.edges[key, target].get("slots", ())
+                if step.is_accumulation or any(
+                        slot < len(step.grads_out) and step.grads_out[slot] is not None
+                        for slot in slots):
+                    pairs.append((key, target))
+        rows_from = [self._row[u] for u, _ in pairs]
+        rows_to = [self._row[v] for _, v in pairs]
+        self._overlay[4].set_edges(self._xy[rows_from], self._xy[rows_to],
+                                   self._half[rows_from], self._half[rows_to])
 
     def _draw_marks(self, index: int) -> None:
         style = self.style
         items = _Items()
+        width = style.current_line_width
         if index >= 0:
             key = self._step_keys[index]
             items.add(self._ring(key, RING_PAD), self._xy[self._row[key]], "none", style.current,
-                      3.2, "solid")
-        if self.failed is not None and index == len(self.steps) - 1:
+                      width, "solid")
+        failed = self.failed is not None and index == len(self.steps) - 1
+        if failed:
             items.add(self._ring(self.failed, RING_PAD), self._xy[self._row[self.failed]],
-                      "none", style.failed, 3.2, "solid")
+                      "none", style.failed, width, "solid")
         if self.selected is not None:
             items.add(self._ring(self.selected, RING_PAD + 3.5),
                       self._xy[self._row[self.selected]], "none", style.selected, 1.6,
                       (0, (4, 2)))
+        for key, state, colour in self._badges(index, failed):
+            self._badge(items, key, style.mark(state), colour)
         items.apply(self._overlay[1])
+
+    def _badges(self, index: int, failed: bool) -> list:
+        """(key, state, colour) of each node's mark after ``steps[0..index]``."""
+        style, marked, badges = self.style, set(), []
+        if index >= 0:
+            marked.add(self._step_keys[index])
+            badges.append((self._step_keys[index], "current", style.current))
+        if failed and self.failed not in marked:
+            marked.add(self.failed)
+            badges.append((self.failed, "failed", style.failed))
+        for position in range(max(index, 0)):
+            key = self._step_keys[position]
+            if key not in marked:
+                marked.add(key)
+                badges.append((key, "visited", style.visited))
+        for key in sorted(self.freed_at(index) - marked, key=self._row.get):
+            badges.append((key, "freed", style.muted))
+        return badges
+
+    def _badge(self, items, key: str, mark: str, colour) -> None:
+        """A round badge holding ``mark`` on the top-right corner of a node's box (the
+        gradients a node sends leave from its left)."""
+        if not mark:
+            return
+        size = max(MIN_FONT_SIZE, self.font_size * BADGE_SCALE)
+        path, width, height = text_path(mark, size, SANS)
+        radius = max(width, height) / 2 + 1.5
+        half = self._half[self._row[key]]
+        dx, dy = half[0] - radius * 0.4, half[1] + radius * 0.2
+        circle = box_path(2 * radius, 2 * radius, 0.0, rounding=radius)
+        items.add(shifted(circle, dx, dy), self._xy[self._row[key]], self.style.background,
+                  colour, 1.6, "solid")
+        items.add(shifted(path, dx, dy), self._xy[self._row[key]], self.style.foreground,
+                  "none", 0, "solid")
 
     def _draw_notes(self, index: int, travel: float) -> None:
         items = _Items()
@@ -470,7 +583,7 @@ class GraphPicture:
         lift = max(self._half[self._row[source], 1], self._half[self._row[target], 1])
         lift += height / 2 + NOTE_PAD + 3
         items.add(shifted(box_path(width, height, NOTE_PAD), 0, lift), where,
-                  style.gradient_face, style.gradient, 1.2, "solid")
+                  style.gradient_face, style.gradient, 1.4, style.line_style("gradient"))
         items.add(shifted(path, 0, lift), where, style.gradient, "none", 0, "solid")
 
     def _note_beside(self, items, key: str, text: str, color, face, edge, *,
@@ -512,6 +625,32 @@ class GraphPicture:
             label = self.graph.nodes[self.failed].get("label", self.failed)
             text = (text + "\n" if text else "") + f"then {label} raised an error"
         return text
+
+
+def shape_path(marker: str, width: float, height: float, pad: float) -> Path:
+    """A node's box in the shape of its marker letter, ``width`` x ``height`` plus ``pad``.
+
+    ``o`` round ends, ``s`` square corners, ``h`` pointed ends (a hexagon), ``D`` cut
+    corners (an octagon); anything else a rounded rectangle.
+    """
+    full_width, full_height = width + 2 * pad, height + 2 * pad
+    if marker == "o":
+        return box_path(width, height, pad, rounding=full_height / 2)
+    if marker == "s":
+        return box_path(width, height, pad, rounding=0.5)
+    x, y = full_width / 2, full_height / 2
+    if marker == "h":
+        cut = min(SHAPE_EXTRA["h"] * full_height, x)
+        points = [(-x, 0), (-x + cut, y), (x - cut, y), (x, 0), (x - cut, -y), (-x + cut, -y)]
+    elif marker == "D":
+        cut = min(0.3 * full_height, x, 7.0)
+        points = [(-x + cut, y), (x - cut, y), (x, y - cut), (x, -y + cut), (x - cut, -y),
+                  (-x + cut, -y), (-x, -y + cut), (-x, y - cut)]
+    else:
+        return box_path(width, height, pad)
+    points.append(points[0])
+    codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 2) + [Path.CLOSEPOLY]
+    return Path(np.array(points, dtype=float), codes)
 
 
 def _fit(values, low_px: float, high_px: float, size_px: float) -> tuple:

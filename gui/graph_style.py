@@ -6,14 +6,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["GraphStyle", "STYLES", "style_for"]
+__all__ = ["GraphStyle", "STYLES", "style_for", "MARKERS", "LINE_STYLES", "MARKS"]
+
+# What backs every colour up (so that no information is in colour alone): a box shape per
+# node kind (matplotlib marker letters: o round, s square, h hexagonal, D cut corners), a
+# line style per edge or ring state and a text mark per step state. The presenter
+# palettes (gui.presenter.Palette) carry the same three fields.
+MARKERS = {"leaf": "o", "output": "D", "function": "s", "accumulate": "h"}
+LINE_STYLES = {"edge": "-", "gradient": "--", "freed": ":", "visited": "-"}
+MARKS = {"current": "▶", "visited": "✓", "failed": "✗", "freed": "∅"}
 
 
 @dataclass(frozen=True)
 class GraphStyle:
-    """Every colour the picture uses; ``kind`` faces/edges colour the node boxes."""
+    """Every colour the picture uses; ``kind`` faces/edges colour the node boxes.
+
+    ``markers`` (node kind -> box shape), ``line_styles`` (state -> line style),
+    ``marks`` (step state -> text mark), ``line_width`` (edges) and
+    ``current_line_width`` (the ring of the running node) say the same without colour.
+    """
 
     background: str
     foreground: str
@@ -36,6 +49,24 @@ class GraphStyle:
     failed: str
     selected: str
     freed_wash: tuple
+    name: str = "custom"
+    markers: dict = field(default_factory=lambda: dict(MARKERS))
+    line_styles: dict = field(default_factory=lambda: dict(LINE_STYLES))
+    marks: dict = field(default_factory=lambda: dict(MARKS))
+    line_width: float = 1.2
+    current_line_width: float = 3.0
+
+    def marker(self, kind: str, role: str | None = None) -> str:
+        """The box shape of a node: its kind's marker letter."""
+        if kind == "tensor":
+            kind = "output" if role == "output" else "leaf"
+        return self.markers.get(kind, MARKERS.get(kind, "o"))
+
+    def line_style(self, state: str):
+        return self.line_styles.get(state, LINE_STYLES.get(state, "-"))
+
+    def mark(self, state: str) -> str:
+        return self.marks.get(state, MARKS.get(state, ""))
 
     def face(self, kind: str, role: str | None = None) -> str:
         if kind == "tensor":
@@ -50,7 +81,7 @@ class GraphStyle:
 
 STYLES = {
     "light": GraphStyle(
-        background="#ffffff", foreground="#1f2328", muted="#6b7280", edge="#8c959f",
+        name="light", background="#ffffff", foreground="#1f2328", muted="#6b7280", edge="#8c959f",
         leaf_face="#dbeafe", leaf_edge="#2563eb", output_face="#dcfce7", output_edge="#16a34a",
         function_face="#f3f4f6", function_edge="#6b7280",
         accumulate_face="#ffedd5", accumulate_edge="#ea580c",
@@ -59,7 +90,7 @@ STYLES = {
         freed_wash=(1.0, 1.0, 1.0, 0.72),
     ),
     "dark": GraphStyle(
-        background="#1b1f24", foreground="#e6edf3", muted="#9ca3af", edge="#8b949e",
+        name="dark", background="#1b1f24", foreground="#e6edf3", muted="#9ca3af", edge="#8b949e",
         leaf_face="#1e3a5f", leaf_edge="#60a5fa", output_face="#14532d", output_edge="#4ade80",
         function_face="#2d333b", function_edge="#9ca3af",
         accumulate_face="#5a2d0c", accumulate_edge="#fb923c",
@@ -70,6 +101,9 @@ STYLES = {
 }
 
 
-def style_for(theme: str) -> GraphStyle:
-    """The palette called ``theme``; unknown names fall back to ``light``."""
+def style_for(theme) -> GraphStyle:
+    """The palette called ``theme`` (a GraphStyle is returned as it is); unknown names fall
+    back to ``light``."""
+    if isinstance(theme, GraphStyle):
+        return theme
     return STYLES.get(theme, STYLES["light"])
