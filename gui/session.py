@@ -48,6 +48,11 @@ True
 True
 >>> [None if state is None else state.tolist() for state in session.grad_history["x"]]
 [None, [0.0, 4.0, 8.0, 12.0], [1.0, 5.0, 9.0, 13.0]]
+
+A lesson's passes are recorded by the lesson (``engine.record_passes``); ``show_pass``
+draws one of them and records its ``.grad`` states the same way::
+
+    session.show_pass(backward_pass, lesson_tensors)
 """
 
 from __future__ import annotations
@@ -209,11 +214,7 @@ class Session(QObject):
             return False
         failed = _drive(backward_pass)
         self.passes_run += 1
-        for step in backward_pass.steps:
-            if step.is_accumulation:
-                self._record(self._leaf_name(step.leaf), "backward", step.leaf,
-                             before=_values(step.grad_before), added=_values(step.grad_in),
-                             after=_values(step.grad_after), step=step.index)
+        self._record_pass(backward_pass.steps, self.expression)
         error = backward_pass.error
         failed_key = None
         if failed is not None:
@@ -229,6 +230,191 @@ class Session(QObject):
         self.pass_changed.emit()
         self.step_changed.emit(self.step)
         return error is None
+
+    def show_pass(self, backward_pass, tensors: dict, *, freed_nodes=(),
+                  known_grads: dict | None = None) -> None:
+        """Draw a finished ``engine.BackwardPass`` a lesson recorded, ready to animate.
+
+        ``tensors`` are the lesson's names (they label the leaves and the output);
+        ``freed_nodes`` the ids of nodes earlier passes freed (the pass itself ran
+        already, so what is freed now is no guide); ``known_grads`` maps ``id(leaf)`` to
+        its ``.grad`` before this pass, for leaves the pass does not reach. The ``.grad``
+        states the pass made go into the history, as ``backward()`` records them (a
+        buffer zeroed since the last state first gets its ``zero_()``).
+        """
+        from engine.graph import to_networkx
+        from gui.lesson_session import names_for_pass
+
+        names, output_name = names_for_pass(backward_pass, tensors)
+        graph = to_networkx(backward_pass.output, names=names, output_name=output_name)
+        ids = graph.graph["ids"]
+        self.tensors = dict(names)
+        self._defined = {}  # the inputs' own tensors are made again by the next forward
+        self._output_source = None
+        self.output = backward_pass.output
+        self.graph = graph
+        steps = list(backward_pass.steps)
+        grads_before = {}
+        for step in steps:
+            if step.is_accumulation:
+                grads_before.setdefault(ids.get(id(step.leaf)), _copy(step.grad_before))
+        for key, data in graph.nodes(data=True):
+            tensor = data.get("tensor")
+            if (data.get("role") == "leaf" and key not in grads_before and known_grads
+                    and id(tensor) in known_grads):
+                grads_before[key] = _copy(known_grads[id(tensor)])
+        self.grads_before = grads_before
+        self.passes_run += 1
+        self._record_pass(steps, f"{output_name}.backward()", zeroed=True)
+        freed = {key for key, data in graph.nodes(data=True)
+                 if data.get("node") is not None and id(data["node"]) in set(freed_nodes)}
+        failed = getattr(backward_pass, "failed_node", None)
+        error = backward_pass.error
+        self.clear_error()
+        self._set_pass(steps, ids.get(id(failed)) if failed is not None else None, freed,
+                       error_text=None if error is None else f"{type(error).__name__}: {error}")
+        self.selected = self.selected if self.selected in graph else None
+        self.graph_changed.emit()
+        self.history_changed.emit()
+        self.pass_changed.emit()
+        self.selection_changed.emit()
+        self.step_changed.emit(self.step)
+
+    def _record_pass(self, steps, source: str, *, zeroed: bool = False) -> None:
+        """The ``.grad`` state each AccumulateGrad step of a pass made (``zeroed``: and a
+        ``zero_()`` before a state that starts from zeros the history has not seen)."""
+        for step in steps:
+            if not step.is_accumulation:
+                continue
+            name = self._leaf_name(step.leaf)
+            before = _values(step.grad_before)
+            if zeroed and before is not None:
+                last = self._last_state(name)
+                if last is not None and last != before and not np.any(step.grad_before):
+                    self._record(name, "zero", step.leaf, before=last, after=before)
+            self._record(name, "backward", step.leaf, before=before,
+                         added=_values(step.grad_in), after=_values(step.grad_after),
+                         step=step.index, source=source)
+
+    def _last_state(self, leaf: str):
+        for entry in reversed(self.history):
+            if entry["leaf"] == leaf:
+                return entry["after"]
+        return None
+
+    def clear_history(self) -> None:
+        """Forget every ``.grad`` state and pass (a lesson starting from the top)."""
+        self.history = []
+        self.passes_run = 0
+        self.history_changed.emit()
+
+    # ---- saved sessions ---------------------------------------------------------------------
+
+    def restore(self, data) -> bool:
+        """Take the inputs, options and ``.grad`` history of a ``SessionData``.
+
+        The variables and the expression are evaluated afresh, each leaf's ``.grad`` set
+        to its last saved state, and the last backward pass replayed from the states
+        before it, so the animation can stand where it stood (``data.step``). A pass
+        that does not replay to the saved numbers is not shown. False when the
+        expression cannot be evaluated (the error shows as for typed input).
+        """
+        options = data.options or {}
+        self.apply_inputs(data)
+        self.tensors, self._defined, self._output_source = {}, {}, None
+        self.output = self.graph = None
+        self._set_pass([], None, set(), error_text=None)
+        self.history = []
+        ok = self.forward()
+        history = [dict(entry) for entry in data.history]
+        self.history = history
+        if ok:
+            self._set_saved_grads(history)
+            self._replay_last_pass(history, data.passes)
+            self.history = history
+        self.passes_run = data.passes
+        self.step = max(-1, min(int(data.step), self.last_step))
+        selected = options.get("selected")
+        self.selected = selected if isinstance(selected, str) and self.graph is not None \
+            and selected in self.graph else None
+        self.inputs_changed.emit()
+        self.graph_changed.emit()
+        self.history_changed.emit()
+        self.pass_changed.emit()
+        self.selection_changed.emit()
+        self.step_changed.emit(self.step)
+        return ok
+
+    def apply_inputs(self, data) -> None:
+        """The variables, expression and options of a ``SessionData`` (nothing evaluated)."""
+        options = data.options or {}
+        variables = dict(data.variables) or {"x": DEFAULT_X}
+        if "x" not in variables:
+            variables = {"x": DEFAULT_X, **variables}
+        self.retain_graph = bool(data.retain_graph)
+        self.reuse_graph = _option(options, "reuse_graph", bool, False)
+        self.set_inputs(variables=variables,
+                        expression=data.expression if data.expression is not None
+                        else self.expression,
+                        x_requires_grad=_option(options, "x_requires_grad", bool, True))
+
+    def restore_history(self, history: list, passes: int) -> None:
+        """Use saved ``.grad`` states (a lesson's, after its cells ran again)."""
+        self.history = [dict(entry) for entry in history]
+        self.passes_run = int(passes)
+        self.history_changed.emit()
+
+    def _set_saved_grads(self, history: list, states: dict | None = None) -> None:
+        """Each leaf's ``.grad`` as ``states`` (leaf -> values or None), else its last state."""
+        import engine
+
+        last = {}
+        for entry in history:
+            last[entry["leaf"]] = entry["after"]
+        last.update(states or {})
+        for name, tensor in self._leaves():
+            if name not in last:
+                continue
+            values = last[name]
+            if values is None:
+                tensor.grad = None
+                continue
+            array = np.asarray(values, dtype=str(tensor.dtype).replace("torch.", ""))
+            if array.shape == tuple(tensor.shape):
+                tensor.grad = engine.tensor(array)
+        self.grads_before = self._leaf_grads()
+
+    def _replay_last_pass(self, history: list, passes: int) -> None:
+        """Run the last pass again from the states before it; keep it if it agrees."""
+        import engine
+
+        entries = [entry for entry in history
+                   if entry["event"] == "backward" and entry["pass"] == passes]
+        if not entries or self.output is None:
+            return
+        before, after = {}, {}
+        for entry in entries:
+            before.setdefault(entry["leaf"], entry["before"])
+            after[entry["leaf"]] = entry["after"]
+        self._set_saved_grads(history, before)
+        output = self.output
+        try:
+            gradient = engine.ones_like(output) if output.numel() != 1 else None
+            backward_pass = engine.BackwardPass(output, gradient, retain_graph=self.retain_graph)
+        except (RuntimeError, ValueError, TypeError):
+            self._set_saved_grads(history)
+            return
+        failed = _drive(backward_pass)
+        grads = {name: tensor.grad for name, tensor in self._leaves()}
+        agrees = all(name in grads and _same(grads[name], values)
+                     for name, values in after.items())
+        if not agrees:
+            self._set_saved_grads(history)
+            return
+        failed_key = self.graph.graph["ids"].get(id(failed)) if failed is not None else None
+        error = backward_pass.error
+        self._set_pass(backward_pass.steps, failed_key, set(),
+                       error_text=None if error is None else f"{type(error).__name__}: {error}")
 
     def zero_grad(self) -> bool:
         """``leaf.grad.zero_()`` for every leaf whose ``.grad`` exists (x, w, b, ...)."""
@@ -346,7 +532,7 @@ class Session(QObject):
 
     def _record(self, leaf: str, event: str, tensor, *, before=None, added=None, after=None,
                 step=None, source=None) -> None:
-        if event == "backward":
+        if event == "backward" and source is None:
             source = self.expression
         self.history.append({
             "leaf": leaf, "event": event, "pass": self.passes_run if event == "backward" else None,
@@ -412,21 +598,29 @@ def _values(array_or_tensor):
     return np.asarray(array_or_tensor, dtype=float).tolist()
 
 
+def _option(options: dict, name: str, kind, default):
+    value = options.get(name, default)
+    return value if isinstance(value, kind) else default
+
+
+def _same(tensor, values) -> bool:
+    """A ``.grad`` (tensor or None) equals saved values (nested lists or None)."""
+    if tensor is None or values is None:
+        return tensor is None and values is None
+    array = np.asarray(tensor.detach().numpy(), dtype=float)
+    expected = np.asarray(values, dtype=float)
+    return array.shape == expected.shape and np.allclose(array, expected, equal_nan=True)
+
+
+def _copy(array):
+    return None if array is None else np.array(array)
+
+
 def _drive(backward_pass):
     """Run a pass to its end one step at a time; the node whose step raised, or None."""
     while not backward_pass.done:
-        upcoming = _upcoming_node(backward_pass)
         try:
             backward_pass.step()
         except Exception:  # kept in backward_pass.error, shown by the window
-            return upcoming
+            return backward_pass.failed_node
     return None
-
-
-def _upcoming_node(backward_pass):
-    """The node the pass runs next (read from its ready queue), or None if unknown."""
-    ready = getattr(backward_pass, "_ready", None)
-    try:
-        return ready[0][2] if ready else None
-    except (TypeError, IndexError, KeyError):
-        return None
