@@ -163,7 +163,8 @@ class ExplainPanel(QWidget):
         self.rule_label.setObjectName("explainRule")
         self.rule_label.setTextFormat(Qt.PlainText)
         self.rule_label.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
-        self.rule_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        # a wide rule is cut at the panel's edge rather than widening the window
+        self.rule_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.lines_view = QPlainTextEdit()
         self.lines_view.setObjectName("explainLines")
         self.lines_view.setReadOnly(True)

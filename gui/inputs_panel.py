@@ -61,7 +61,7 @@ class InputsPanel(QWidget):
         self.retain_graph_check = QCheckBox("retain_&graph", objectName="retainGraphCheck")
         self.retain_graph_check.setToolTip("y.backward(retain_graph=True): nodes keep what "
                                            "they saved, so backward can run again")
-        self.reuse_graph_check = QCheckBox("&reuse graph", objectName="reuseGraphCheck")
+        self.reuse_graph_check = QCheckBox("re&use graph", objectName="reuseGraphCheck")
         self.reuse_graph_check.setToolTip("Call y.backward() again on the same y instead of "
                                           "running the expression again")
         self.table = self._make_table()

@@ -95,7 +95,7 @@ def builtin_lessons(directory: str | os.PathLike = LESSONS_DIR) -> list[tuple[st
         try:
             with open(path, encoding="utf-8-sig") as stream:
                 for line in stream:
-                    text = line.strip().lstrip("#").strip()
+                    text = line.strip().lstrip("#").strip().lstrip("#").strip()  # "# # Title" too
                     if text and not text.startswith("%%"):
                         title = re.sub(r"^Lesson \d+:\s*", "", text)
                         break

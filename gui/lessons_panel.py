@@ -84,6 +84,7 @@ class LessonsPanel(QWidget):
         self.status_label = QLabel()
         self.status_label.setObjectName("lessonStatus")
         self.status_label.setTextFormat(Qt.PlainText)
+        self.status_label.setWordWrap(True)  # never wider than the panel
 
         self.next_action = self._action("Run the next cell", NEXT_KEYS, shortcut_context,
                                         self._on_next)
@@ -358,15 +359,24 @@ def _output_html(result, count, colours: dict) -> str:
 
 
 def _markdown_html(cell, colours: dict) -> str:
-    blocks = []
+    blocks, paragraph = [], []
+
+    def end_paragraph():
+        if paragraph:  # the lines of one paragraph read as one, as Markdown joins them
+            blocks.append(f"<p>{_inline(_escape(' '.join(paragraph)))}</p>")
+            paragraph.clear()
+
     for line in cell.markdown.split("\n"):
         heading = re.match(r"(#{1,6})\s+(.*)", line)
-        text = _inline(_escape(heading.group(2) if heading else line))
         if heading:
+            end_paragraph()
             level = min(len(heading.group(1)) + 2, 6)
-            blocks.append(f"<h{level}>{text}</h{level}>")
+            blocks.append(f"<h{level}>{_inline(_escape(heading.group(2)))}</h{level}>")
         elif line.strip():
-            blocks.append(f"<p>{text}</p>")
+            paragraph.append(line.strip())
+        else:
+            end_paragraph()
+    end_paragraph()
     return (f"<a name='cell{cell.index}'></a><div style='color:{colours['text']}; "
             f"margin-bottom: 8px'>{''.join(blocks)}</div>")
 

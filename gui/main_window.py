@@ -6,7 +6,15 @@ objectNames of CONTRACT section 4 (``xInput``, ``expressionInput``, ``backwardBu
 ``zeroGradButton``, ``retainGraphCheck``, ``graphCanvas``, ``gradHistory``,
 ``errorLabel``). Every action has a menu entry and a shortcut; the animation keys
 (Space, Right, Left, End, Home) work whenever the keyboard focus is not in a field
-that needs them. Size, splitters, inputs and view options persist in ``QSettings``.
+that needs them. Size, splitters, inputs, the palette and the recent files persist in
+``QSettings``.
+
+The classroom: a lesson (File > Open, File > Lessons, a drop, ``python main.py
+LESSON.py``) opens in the lessons panel on the left; every ``backward()`` its cells run
+is animated in the graph, one pass after another (``gui.pass_queue``), and the
+Explain tab writes out the chain rule of the current step. Sessions and export are
+in the File menu (``gui.file_actions``); presenter mode (F11, F1, four palettes) in
+the View menu.
 """
 
 from __future__ import annotations
@@ -21,24 +29,32 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QSlider,
     QSplitter,
+    QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.explain_panel import ExplainPanel
+from gui.file_actions import APP_TITLE, FileActions
 from gui.graph_view import GraphView
 from gui.history_view import GradHistoryView
 from gui.inputs_panel import MAX_INPUT_LENGTH, MAX_VARIABLES, InputsPanel
 from gui.inspector import NodeInspector
+from gui.lesson_session import LessonSession, builtin_lessons
+from gui.lessons_panel import LessonsPanel
+from gui.pass_queue import PassQueue
 from gui.playback_bar import PlaybackBar
 from gui.player import SPEEDS_MS, Player
+from gui.presenter import PALETTES, PresenterControls, palette_for, to_graph_style
 from gui.refcount_guard import pin_singletons
 from gui.session import DEFAULT_EXPRESSION, DEFAULT_X, Session
 from gui.theme import apply_theme, set_font_size
+from gui.torch_check import TorchCheckPanel
 
 __all__ = ["MainWindow", "ORGANIZATION", "APPLICATION"]
 
@@ -47,17 +63,26 @@ APPLICATION = "autograd-viz"
 GRAPH_FONT = 9.0
 FIRST_DRAW_DELAY_MS = 30
 ANIMATION_KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right, Qt.Key_End, Qt.Key_Home)
+PAGE_KEYS = (Qt.Key_PageUp, Qt.Key_PageDown)
+OPENABLE = (".py", ".json")
+LESSONS_WIDTH = 340
+KEY_HELP_EXTRA = [
+    ("Enter", "in x: define x and draw · in y: draw the graph"),
+    ("Tab, Shift+Tab", "move between fields, buttons and panels"),
+    ("Alt+underlined letter", "press that button, open that menu"),
+]
 
 
 class _KeepKeys(QObject):
-    """Lets a focused button, slider, list or combo box keep the keys it uses itself."""
+    """Lets a focused button, slider, list or text view keep the keys it uses itself."""
 
     def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
         if event.type() == QEvent.ShortcutOverride and event.modifiers() in (
                 Qt.NoModifier, Qt.KeypadModifier):
             key = event.key()
             if (key == Qt.Key_Space and isinstance(watched, (QAbstractButton, QComboBox))) or (
-                    key in ANIMATION_KEYS and isinstance(watched, (QSlider, QAbstractItemView))):
+                    key in ANIMATION_KEYS and isinstance(watched, (QSlider, QAbstractItemView))
+            ) or (key in PAGE_KEYS and isinstance(watched, QTextBrowser)):
                 event.accept()
                 return True
         return False
@@ -70,7 +95,7 @@ class MainWindow(QMainWindow):
         pin_singletons()  # PySide6 6.12 on Python 3.11 would abort after ~2,500 steps
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Autograd, step by step")
+        self.setWindowTitle(f"untitled[*] — {APP_TITLE}")
         self.settings = settings if settings is not None else QSettings(ORGANIZATION,
                                                                        APPLICATION)
         app = QApplication.instance()
@@ -79,6 +104,13 @@ class MainWindow(QMainWindow):
         self.theme = "light"
         self.session = Session(self)
         self.player = Player(self.session, self)
+        self.lesson = LessonSession(self)            # parent=self: Qt owns it
+        self.lessons = LessonsPanel(self.lesson)     # its keys are window-wide
+        self.explain = ExplainPanel()
+        self.torch_check = TorchCheckPanel(self.lesson)
+        self.passes = PassQueue(self.session, self.player, self)
+        self.presenter = PresenterControls(self, fonts=False, extra_shortcuts=KEY_HELP_EXTRA)
+        self.files = FileActions(self)
         self.inputs = InputsPanel(self.session)
         self.graph_view = GraphView(self.session, self.player)
         self.playback = PlaybackBar(self.session, self.player)
@@ -88,12 +120,21 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._keep_keys = _KeepKeys(self)
         for widget in self.findChildren(QWidget):
-            if isinstance(widget, (QAbstractButton, QComboBox, QSlider, QAbstractItemView)):
+            if isinstance(widget, (QAbstractButton, QComboBox, QSlider, QAbstractItemView,
+                                   QTextBrowser)):
                 widget.installEventFilter(self._keep_keys)
             if isinstance(widget, QAbstractButton):
                 # a click leaves the keyboard focus where it was (Tab still reaches buttons),
                 # so Space after clicking a button plays/pauses instead of clicking it again
                 widget.setFocusPolicy(Qt.TabFocus)
+        self._connect()
+        self.setAcceptDrops(True)
+        self._restore_settings()
+        self._drawn_once = False
+        self._after_first_draw: list = []
+        self._first_draw_done = False
+
+    def _connect(self) -> None:
         self.inputs.define_requested.connect(self.define)
         self.inputs.forward_requested.connect(self.forward)
         self.inputs.backward_requested.connect(self.backward)
@@ -101,10 +142,17 @@ class MainWindow(QMainWindow):
             button.clicked.connect(self._focus_graph)  # after the backward it asked for
         self.inputs.zero_grad_requested.connect(self.zero_grad)
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
-        self._restore_settings()
-        self._drawn_once = False
-        self._after_first_draw: list = []
-        self._first_draw_done = False
+        self.lesson.passes_recorded.connect(self.passes.enqueue)
+        self.lesson.reloaded.connect(self._on_lesson_reloaded)
+        self.lesson.restarted.connect(self._on_lesson_restarted)
+        self.passes.pass_shown.connect(self._on_lesson_pass_shown)
+        self.passes.waiting_changed.connect(self._on_waiting_changed)
+        self.session.step_changed.connect(self._explain_step)
+        self.session.selection_changed.connect(self._on_selection_changed)
+        self.presenter.palette_changed.connect(self._on_palette_changed)
+        for signal in (self.session.history_changed, self.session.inputs_changed,
+                       self.lesson.position_changed, self.lesson.reloaded):
+            signal.connect(self.files.refresh_title)
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -122,16 +170,27 @@ class MainWindow(QMainWindow):
         history_label.setBuddy(self.history)
         history_layout.addWidget(history_label)
         history_layout.addWidget(self.history, 1)
+        self.side_tabs = QTabWidget(objectName="sideTabs")
+        self.side_tabs.addTab(self.explain, "Explain")
+        self.side_tabs.addTab(self.inspector, "Node")
+        self.side_tabs.addTab(self.torch_check, "PyTorch check")
+        self.side_tabs.setTabToolTip(0, "The chain rule of the current backward step")
+        self.side_tabs.setTabToolTip(1, "The node you clicked: value, grad, what it saved")
+        self.side_tabs.setTabToolTip(2, "Run the lesson under real PyTorch and compare")
         self.side_splitter = QSplitter(Qt.Vertical, objectName="sideSplitter")
         self.side_splitter.addWidget(history_box)
-        self.side_splitter.addWidget(self.inspector)
+        self.side_splitter.addWidget(self.side_tabs)
         self.side_splitter.setSizes([300, 300])
         self.main_splitter = QSplitter(Qt.Horizontal, objectName="mainSplitter")
+        self.main_splitter.addWidget(self.lessons)
         self.main_splitter.addWidget(graph_area)
         self.main_splitter.addWidget(self.side_splitter)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([860, 420])
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setStretchFactor(2, 1)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.lessons.hide()  # until a lesson is opened
+        self.main_splitter.setSizes([0, 860, 420])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -158,10 +217,7 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open lesson or session…", self._on_open, ["Ctrl+O"])
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, ["Ctrl+Q"])
+        self._make_file_menu(bar.addMenu("&File"))
         run = bar.addMenu("&Run")
         self._action(run, "&Draw graph (forward)", self.forward, ["Ctrl+D"])
         self._action(run, "&Backward", self.backward,
@@ -194,14 +250,86 @@ class MainWindow(QMainWindow):
         self._action(animation, "S&lower", lambda: self._change_speed(-1), ["["])
         self._action(animation, "&Graph has focus (keys drive the animation)",
                      self.graph_view.canvas.setFocus, ["Escape"])
-        view = bar.addMenu("&View")
-        self.dark_action = self._action(view, "&Dark theme", self._on_dark_toggled,
-                                        ["Ctrl+Shift+D"], checkable=True)
+        self._make_lesson_menu(bar.addMenu("L&esson"))
+        self._make_view_menu(bar.addMenu("&View"))
+
+    def _make_file_menu(self, menu) -> None:
+        self._action(menu, "&Open lesson or session…", self.files.choose_and_open, ["Ctrl+O"],
+                     name="openAction")
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.files.recent_changed.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        lessons = menu.addMenu("&Lessons")
+        lessons.setObjectName("lessonsMenu")
+        for number, (title, path) in enumerate(builtin_lessons(), start=1):
+            action = lessons.addAction(f"&{number}  {title[:1].upper()}{title[1:]}")
+            action.setData(str(path))
+            action.triggered.connect(
+                lambda _checked=False, path=str(path): self.files.open_interactively(path))
+        menu.addSeparator()
+        self._action(menu, "&Save session", self.files.save, ["Ctrl+S"], name="saveAction")
+        self._action(menu, "Save session &as…", self.files.save_as, ["Ctrl+Shift+S"],
+                     name="saveAsAction")
+        menu.addSeparator()
+        self._action(menu, "&Export graph (PNG, SVG, PDF)…",
+                     lambda: self.files.ask_export("graph"), ["Ctrl+E"],
+                     name="exportGraphAction")
+        self._action(menu, "Export a&nimation (GIF, MP4)…",
+                     lambda: self.files.ask_export("animation"), ["Ctrl+Shift+E"],
+                     name="exportAnimationAction")
+        menu.addSeparator()
+        self._action(menu, "&Quit", self.close, ["Ctrl+Q"])
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.files.recent_files()
+        for number, path in enumerate(paths, start=1):
+            folder = os.path.basename(os.path.dirname(path))
+            action = menu.addAction(f"&{number}  {os.path.basename(path)}   ({folder})")
+            action.setToolTip(path)
+            action.setData(path)
+            action.triggered.connect(
+                lambda _checked=False, path=path: self.files.open_recent(path))
+        if paths:
+            menu.addSeparator()
+            menu.addAction("&Clear the list", self.files.forget_recent)
+        else:
+            menu.addAction("(no recent files)").setEnabled(False)
+
+    def _make_lesson_menu(self, menu) -> None:
+        for action in self.lessons.actions_for_menu():  # window-wide already
+            menu.addAction(action)
+        menu.addSeparator()
+        self.next_pass_action = self._action(
+            menu, "Show the next &backward pass now", self.passes.show_next,
+            ["Ctrl+PgDown"], name="nextPassAction")
+        self.skip_passes_action = self._action(
+            menu, "&Skip to the last backward pass", self.passes.skip_to_last,
+            ["Ctrl+Shift+PgDown"], name="skipPassesAction")
+        self._on_waiting_changed(0)
+        menu.addSeparator()
+        self.check_action = self._action(menu, "Check with &PyTorch", self.check_with_torch,
+                                         ["Ctrl+Shift+P"], name="checkTorchAction")
+        self._action(menu, "&Close the lesson", self.close_lesson, [], name="closeLessonAction")
+
+    def _make_view_menu(self, view) -> None:
+        for action in self.presenter.palette_actions:
+            view.addAction(action)
+        self.dark_action = self._action(view, "&Dark theme (light / dark)",
+                                        self._on_dark_toggled, ["Ctrl+Shift+D"],
+                                        checkable=True)
+        view.addSeparator()
         self._action(view, "&Bigger text", lambda: self.scale_font(1),
                      ["Ctrl++", "Ctrl+="])
         self._action(view, "&Smaller text", lambda: self.scale_font(-1),
                      ["Ctrl+-"])
         self._action(view, "&Normal text size", lambda: self.scale_font(0), ["Ctrl+0"])
+        view.addSeparator()
+        for action in self.presenter.actions():  # F11, F1 (window-wide already)
+            view.addAction(action)
         view.addSeparator()
         self._action(view, "&Fit the whole graph", self.graph_view.fit_all, ["F"])
         self._action(view, "Zoom &in on the graph", lambda: self.graph_view.zoom(1.25),
@@ -220,21 +348,25 @@ class MainWindow(QMainWindow):
 
     def define(self) -> None:
         """Enter in x or a variable: define it and draw the expression with it."""
+        self.passes.clear()
         if self.session.define():
             self.forward()
 
     def forward(self) -> None:
+        self.passes.clear()
         self.inputs.commit()
         self.session.forward()
 
     def backward(self) -> bool:
         """Run the expression again and backward from it, then animate the pass."""
+        self.passes.clear()
         self.inputs.commit()
         ok = self.session.backward()
         self.player.play()
         return ok
 
     def backward_with_ones(self) -> None:
+        self.passes.clear()
         self.inputs.commit()
         self.session.backward(ones=True)
         self.player.play()
@@ -258,36 +390,101 @@ class MainWindow(QMainWindow):
         slider = self.playback.speed_slider
         slider.setValue(max(1, min(len(SPEEDS_MS), slider.value() + delta)))
 
-    def open_path(self, path: str) -> None:
-        """Open a lesson (.py) or a saved session (.json): for now, explain in the window."""
-        name = os.path.basename(path)
-        if not os.path.isfile(path):
-            self.session.report(f"Cannot open {name}: no such file")
-        elif path.endswith(".json"):
-            self.session.report(f"Opening sessions in the window is not ready yet; "
-                                f"`python main.py check {name}` validates {name}.")
-        elif path.endswith(".py"):
-            self.session.report(f"Opening lessons in the window is not ready yet; "
-                                f"`python main.py run {name}` shows what {name} prints.")
-        else:
-            self.session.report(f"Cannot open {name}: expected a lesson (.py) or a "
-                                f"session (.json)")
+    # ---- files ----------------------------------------------------------------------------
 
-    def _on_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a lesson or a session", "",
-                                              "Lessons and sessions (*.py *.json)")
-        if path:
-            self.open_path(path)
+    def open_path(self, path: str) -> bool:
+        """Open a lesson (.py) or a saved session (.json); problems show in the window."""
+        return self.files.open_path(path)
+
+    def dragEnterEvent(self, event):  # noqa: N802 - Qt's name
+        if _dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event):  # noqa: N802 - Qt's name
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event):  # noqa: N802 - Qt's name
+        path = _dropped_file(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # after the drop is over: opening may ask a question
+        QTimer.singleShot(0, lambda: self.files.open_interactively(path))
+
+    # ---- the lesson ---------------------------------------------------------------------------
+
+    def _on_lesson_reloaded(self) -> None:
+        """A lesson was opened, reloaded from disk or closed: start again from the top."""
+        self.passes.reset()
+        if self.lesson.lesson is not None:
+            self.session.clear_history()
+        self._show_lessons(self.lesson.path is not None)
+
+    def _on_lesson_restarted(self) -> None:
+        self.passes.reset()
+        self.session.clear_history()
+
+    def _show_lessons(self, visible: bool) -> None:
+        if visible == self.lessons.isVisible():
+            return
+        self.lessons.setVisible(visible)
+        if visible:
+            sizes = self.main_splitter.sizes()
+            width = min(LESSONS_WIDTH, max(sum(sizes) // 3, 200))
+            graph = max(sizes[1] - width, 200)
+            self.main_splitter.setSizes([width, graph, sizes[2]])
+
+    def _on_lesson_pass_shown(self, _number: int) -> None:
+        if self.side_tabs.currentWidget() is self.inspector:
+            self.side_tabs.setCurrentWidget(self.explain)
+
+    def _on_waiting_changed(self, count: int) -> None:
+        self.next_pass_action.setEnabled(count > 0)
+        self.skip_passes_action.setEnabled(count > 0)
+        text = f"{count} more backward pass{'es' if count != 1 else ''} to show" if count else ""
+        if text:
+            self.statusBar().showMessage(text + " (Ctrl+PgDown: the next one now)")
+        else:
+            self.statusBar().clearMessage()
+
+    def check_with_torch(self) -> None:
+        self.side_tabs.setCurrentWidget(self.torch_check)
+        self.torch_check.check()
+
+    def close_lesson(self) -> None:
+        if self.lesson.path is not None:
+            self.lesson.close()
+
+    def _explain_step(self, index: int) -> None:
+        session = self.session
+        if 0 <= index < len(session.steps):
+            step = session.steps[index]
+            self.explain.show_step(step, session._leaf_name(step.leaf) if step.is_accumulation
+                                   else "x")
+        else:
+            self.explain.clear()
+
+    def _on_selection_changed(self) -> None:
+        if self.session.selected is not None:
+            self.side_tabs.setCurrentWidget(self.inspector)
 
     def _first_draw(self) -> None:
-        for key, splitter in (("window/mainSplitter", self.main_splitter),
-                              ("window/sideSplitter", self.side_splitter)):
-            sizes = self._splitter_sizes.get(key)
-            if sizes:  # proportions are kept when the window is smaller than last time
-                splitter.setSizes(sizes)
-        self.inputs.commit()
-        self.session.forward()
+        sizes = self._splitter_sizes.get("window/sideSplitter")
+        if sizes:  # proportions are kept when the window is smaller than last time
+            self.side_splitter.setSizes(sizes)
+        sizes = self._splitter_sizes.get("window/mainSplitter")
+        if sizes:
+            self._graph_and_side = sizes
+            current = self.main_splitter.sizes()
+            self.main_splitter.setSizes([current[0]] + _scaled(sizes, sum(current[1:])))
+        if self.session.graph is None:
+            self.inputs.commit()
+            self.session.forward()
         self._first_draw_done = True
+        self.files.mark_clean()
         callbacks, self._after_first_draw = self._after_first_draw, []
         for callback in callbacks:
             callback()
@@ -302,9 +499,14 @@ class MainWindow(QMainWindow):
     # ---- view options -----------------------------------------------------------------------
 
     def set_theme(self, theme: str) -> None:
-        self.theme = apply_theme(QApplication.instance(), theme)
-        self.dark_action.setChecked(self.theme == "dark")
-        self.graph_view.set_theme(self.theme, self._graph_font())
+        """Use one of the palettes: light, dark, high_contrast or colorblind."""
+        self.presenter.set_palette(theme if theme in PALETTES else "light")
+
+    def _on_palette_changed(self, palette) -> None:
+        apply_theme(QApplication.instance(), palette.name)  # style, palette, style sheet
+        self.theme = palette.name
+        self.dark_action.setChecked(palette.name == "dark")
+        self.graph_view.set_theme(to_graph_style(palette), self._graph_font())
 
     def _on_dark_toggled(self, checked: bool) -> None:
         self.set_theme("dark" if checked else "light")
@@ -313,7 +515,7 @@ class MainWindow(QMainWindow):
         """+1 bigger, -1 smaller, 0 back to normal (Ctrl+plus / Ctrl+minus / Ctrl+0)."""
         size = self._base_font if direction == 0 else self.font_size + direction
         self.font_size = set_font_size(QApplication.instance(), size)
-        self.graph_view.set_theme(self.theme, self._graph_font())
+        self.graph_view.set_theme(self.graph_view.theme, self._graph_font())
 
     def _graph_font(self) -> float:
         return GRAPH_FONT * self.font_size / self._base_font
@@ -346,17 +548,14 @@ class MainWindow(QMainWindow):
         if abs(size - self._base_font) > 0.01:
             self.font_size = set_font_size(QApplication.instance(), size)
         theme = settings.value("view/theme", "light")
-        self.theme = apply_theme(QApplication.instance(),
-                                 theme if isinstance(theme, str) else "light")
-        self.dark_action.setChecked(self.theme == "dark")
-        self.graph_view.theme = self.theme
-        self.graph_view.font_size = self._graph_font()
+        palette = palette_for(theme if isinstance(theme, str) else "light")
+        self.presenter.set_palette(palette.name)  # applies it and draws the graph with it
 
     def save_settings(self) -> None:
         settings = self.settings
         self.inputs.commit()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/mainSplitter", json.dumps(self.main_splitter.sizes()))
+        settings.setValue("window/mainSplitter", json.dumps(self.main_splitter.sizes()[1:]))
         settings.setValue("window/sideSplitter", json.dumps(self.side_splitter.sizes()))
         settings.setValue("inputs/variables", json.dumps(self.session.variables))
         settings.setValue("inputs/expression", self.session.expression)
@@ -375,9 +574,31 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(FIRST_DRAW_DELAY_MS, self._first_draw)
 
     def closeEvent(self, event):  # noqa: N802 - Qt's name
+        if not self.files.ask_before_close():
+            event.ignore()  # a question is open; the answer closes the window (or not)
+            return
         self.player.pause()
+        self.torch_check.cancel()
         self.save_settings()
         super().closeEvent(event)
+
+
+def _dropped_file(mime) -> str | None:
+    """The one local lesson or session file being dragged, or None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    urls = mime.urls()
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = urls[0].toLocalFile()
+    return path if path.lower().endswith(OPENABLE) else None
+
+
+def _scaled(sizes: list, total: int) -> list:
+    """``sizes`` in the same proportions, adding up to ``total``."""
+    whole = sum(sizes) or 1
+    first = round(sizes[0] * total / whole)
+    return [first, max(total - first, 0)]
 
 
 def _bool(value, default: bool) -> bool:

@@ -78,9 +78,9 @@ class PassQueue(QObject):
             return False
         backward_pass, tensors, freed, grads = self.pending.pop(0)
         self.showing = True
+        self.shown += 1
         self.session.show_pass(backward_pass, tensors, freed_nodes=set(freed),
                                known_grads=grads)
-        self.shown += 1
         self.waiting_changed.emit(len(self.pending))
         self.pass_shown.emit(self.shown)
         if play:
@@ -136,8 +136,9 @@ class PassQueue(QObject):
 
     def _hold_if_done(self) -> None:
         if self.pending and self.showing and self._at_end() and not self._timer.isActive():
-            self._timer.start(max(self.hold_ms, 2 * self.player.interval_ms)
-                              if self.hold_ms else 0)
+            # never 0: drawing a step flushes Qt's events, and a due timer would then show
+            # the next pass while the views still handle this step
+            self._timer.start(max(self.hold_ms, 2 * self.player.interval_ms, 20))
 
     def _on_step_changed(self, _index: int) -> None:
         self._hold_if_done()

@@ -1,8 +1,10 @@
-"""Light and dark palettes and text size for the whole application.
+"""The application's palettes and text size.
 
-``apply_theme(app, "dark")`` sets Qt's Fusion style, a palette and the small style
-sheet from ``resources/style/<theme>.qss``; ``set_font_size(app, 14)`` scales every
-widget's text for a projector.
+``apply_theme(app, "dark")`` sets Qt's Fusion style, the palette of that name
+(``light``, ``dark``, ``high_contrast`` or ``colorblind``: ``gui.presenter.PALETTES``)
+and the small style sheet of its light or dark base from
+``resources/style/<base>.qss``; ``set_font_size(app, 14)`` scales every widget's text
+for a projector.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from PySide6.QtGui import QColor, QPalette
 __all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_SIZE",
            "STYLE_DIR"]
 
-THEMES = ("light", "dark")
+THEMES = ("light", "dark", "high_contrast", "colorblind")
 MIN_FONT_SIZE = 7
 MAX_FONT_SIZE = 32
 STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "style"
@@ -48,11 +50,16 @@ def _style_sheet(theme: str) -> str:
 
 
 def apply_theme(app, theme: str) -> str:
-    """Use ``theme`` ("light" or "dark"; anything else means light); returns it."""
+    """Use ``theme`` (one of ``THEMES``; anything else means light); returns it."""
+    from gui.presenter import apply_palette, palette_for
+
     theme = theme if theme in THEMES else "light"
+    palette = palette_for(theme)
+    base = "dark" if palette.is_dark else "light"
     app.setStyle("Fusion")
-    app.setPalette(_palette(theme, app.style()))
-    app.setStyleSheet(_style_sheet(theme))
+    app.setPalette(_palette(base, app.style()))
+    app.setStyleSheet(_style_sheet(base))
+    apply_palette(palette, app)
     return theme
 
 

@@ -1,4 +1,8 @@
-"""Qt tests run headless: the offscreen platform, private settings, no tracebacks on stderr."""
+"""Qt tests run headless: the offscreen platform, private settings, no tracebacks on stderr.
+
+The ``window`` fixture answers "discard" when it closes with unsaved changes (a test that
+wants the question sets ``window.files.unsaved_answer = None``).
+"""
 
 import os
 import sys
@@ -9,7 +13,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
+from gui.refcount_guard import pin_singletons  # noqa: E402
+
 QStandardPaths.setTestModeEnabled(True)  # never touch the user's own settings
+pin_singletons()  # PySide6 6.12 on Python 3.11 loses references to None/True/False
 
 
 def pytest_configure(config):
@@ -29,6 +36,7 @@ def window(qtbot, capfd, settings):
     from gui.main_window import MainWindow
 
     win = MainWindow(settings=settings)
+    win.files.unsaved_answer = "discard"  # closing never waits for a question
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
