@@ -397,7 +397,7 @@ class FileActions(QObject):
 
         def size_of(dpi):
             width, height = figure_size(graph)
-            return round(width * dpi), round(height * dpi)
+            return int(width * dpi), int(height * dpi)  # as matplotlib rounds
 
         name = (Path(self.path).stem if self.path else
                 Path(self.lesson.path).stem if self.lesson.path else "graph")

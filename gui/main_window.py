@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         self._action(animation, "&Faster", lambda: self._change_speed(1), ["]"])
         self._action(animation, "S&lower", lambda: self._change_speed(-1), ["["])
         self._action(animation, "&Graph has focus (keys drive the animation)",
-                     self.graph_view.canvas.setFocus, ["Escape"])
+                     self._on_escape, ["Escape"])
         self._make_lesson_menu(bar.addMenu("L&esson"))
         self._make_view_menu(bar.addMenu("&View"))
 
@@ -385,6 +385,13 @@ class MainWindow(QMainWindow):
             focus.animateClick()
         else:
             self.player.toggle()
+
+    def _on_escape(self) -> None:
+        """Esc closes the key help when it is open, else gives the graph the keys."""
+        if self.presenter.overlay.isVisible():
+            self.presenter.overlay.hide()
+        else:
+            self.graph_view.canvas.setFocus(Qt.ShortcutFocusReason)
 
     def _change_speed(self, delta: int) -> None:
         slider = self.playback.speed_slider

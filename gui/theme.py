@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
 __all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_SIZE",
@@ -56,6 +57,9 @@ def apply_theme(app, theme: str) -> str:
     theme = theme if theme in THEMES else "light"
     palette = palette_for(theme)
     base = "dark" if palette.is_dark else "light"
+    # With a style sheet, Qt stops handing font and palette changes down to child widgets:
+    # Ctrl+plus would then only grow the top-level window's own text.
+    app.setAttribute(Qt.AA_UseStyleSheetPropagationInWidgetStyles, True)
     app.setStyle("Fusion")
     app.setPalette(_palette(base, app.style()))
     app.setStyleSheet(_style_sheet(base))

@@ -25,6 +25,13 @@ def pytest_configure(config):
         "filterwarnings", "ignore::DeprecationWarning:matplotlib.backends.backend_qt")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _windows_closing_never_quit(qapp):
+    """A test that closes its last window must not leave a Quit event posted: after it,
+    every event loop (qtbot.wait, waitUntil) would return at once and timers never fire."""
+    qapp.setQuitOnLastWindowClosed(False)
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)

@@ -1,0 +1,157 @@
+"""Presenter mode in the window: F11, F1, the four palettes (persisted, never colour alone
+in the graph) and not one key sequence that means two things."""
+
+from collections import defaultdict
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+
+from gui.lesson_session import builtin_lessons
+from gui.presenter import PALETTES
+
+LESSON = builtin_lessons()[0][1]
+
+COLOUR_WORDS = ("orange", "magenta", "grey", "gray", "red", "green", "blue", "purple",
+                "yellow", "pink")
+
+
+@pytest.fixture(autouse=True)
+def light_again(qapp):
+    yield
+    from gui.theme import apply_theme
+
+    apply_theme(qapp, "light")
+
+
+def every_key(window) -> dict:
+    """key sequence -> what it triggers, for every shortcut, mnemonic and buddy."""
+    keys = defaultdict(set)
+    for action in set(window.findChildren(QAction)) | set(window.actions()):
+        for sequence in action.shortcuts():
+            keys[sequence.toString()].add(("action", id(action)))
+    for action in window.menuBar().actions():
+        mnemonic = QKeySequence.mnemonic(action.text()).toString()
+        if mnemonic:
+            keys[mnemonic].add(("menu", action.text()))
+    for button in window.findChildren(QAbstractButton):
+        if not button.shortcut().isEmpty():
+            keys[button.shortcut().toString()].add(("button", id(button)))
+    for label in window.findChildren(QLabel):
+        mnemonic = QKeySequence.mnemonic(label.text()).toString()
+        if label.buddy() is not None and mnemonic:
+            keys[mnemonic].add(("buddy", id(label)))
+    return keys
+
+
+def test_no_key_means_two_things(window):
+    keys = every_key(window)
+    clashes = {key: owners for key, owners in keys.items() if len(owners) > 1}
+    assert not clashes
+    for key in ("F11", "F1", "Shift+Return", "Shift+Enter", "Ctrl+Shift+Return",
+                "Ctrl+Shift+R", "Alt+N", "Alt+L", "Alt+T", "Alt+P", "Ctrl+S", "Ctrl+Shift+S",
+                "Ctrl+O", "Ctrl+E", "Ctrl+Shift+E", "Space", "Right", "Left", "End",
+                "Ctrl+Shift+D", "Alt+R", "Alt+A", "Alt+F", "Alt+V", "Alt+U"):
+        assert key in keys, key
+
+
+def test_f11_full_screen_and_back(qtbot, window):
+    window.graph_view.canvas.setFocus()
+    qtbot.keyClick(window.graph_view.canvas, Qt.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    assert window.presenter.full_screen_action.isChecked()
+    qtbot.keyClick(window.graph_view.canvas, Qt.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+
+
+def test_f1_lists_every_key_and_esc_closes_it(qtbot, window):
+    window.graph_view.canvas.setFocus()
+    qtbot.keyClick(window.graph_view.canvas, Qt.Key_F1)
+    overlay = window.presenter.overlay
+    assert overlay.isVisible()
+    text = overlay.text()
+    for key in ("F11", "Shift+Return", "Ctrl+S", "Ctrl+Shift+E", "Space", "Enter"):
+        assert f"\n{key}" in "\n" + text, key
+    qtbot.keyClick(overlay, Qt.Key_Escape)
+    assert not overlay.isVisible()
+
+
+@pytest.mark.parametrize("name", list(PALETTES))
+def test_palettes_from_the_view_menu_persist(qtbot, window, settings, name):
+    action = next(a for a in window.presenter.palette_actions if a.data() == name)
+    assert action in window.menuBar().actions()[-1].menu().actions()
+    window.backward()
+    window.player.to_end()
+    action.trigger()
+    palette = PALETTES[name]
+    app = QApplication.instance()
+    assert app.palette().color(QPalette.Window) == QColor(palette.window)
+    assert window.theme == name and action.isChecked()
+    picture = window.graph_view.picture
+    assert picture.style.name == name and picture.style.background == palette.background
+    window.save_settings()
+    from gui.main_window import MainWindow
+
+    again = MainWindow(settings=settings)
+    again.files.unsaved_answer = "discard"
+    qtbot.addWidget(again)
+    assert again.theme == name
+    assert next(a for a in again.presenter.palette_actions if a.data() == name).isChecked()
+
+
+def test_ctrl_shift_d_toggles_light_and_dark(qtbot, window):
+    window.set_theme("colorblind")
+    window.graph_view.canvas.setFocus()
+    qtbot.keyClick(window.graph_view.canvas, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.theme == "dark"
+    qtbot.keyClick(window.graph_view.canvas, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.theme == "light"
+
+
+@pytest.mark.parametrize("name", ["colorblind", "high_contrast"])
+def test_the_graph_never_says_it_in_colour_alone(window, name):
+    window.set_theme(name)
+    window.backward()
+    session = window.session
+    session.set_step(1)
+    picture = window.graph_view.picture
+    legend = picture.legend_text()
+    assert not any(word in legend.lower() for word in COLOUR_WORDS)
+    style = picture.style
+    for mark in (style.mark("current"), style.mark("visited"), style.mark("freed")):
+        assert mark and mark in legend
+    # every node kind has its own box shape
+    shapes = {}
+    for row, key in enumerate(picture.keys):
+        data = session.graph.nodes[key]
+        path, (half_x, half_y) = picture._box_paths[row], picture._half[row]
+        corner = path.contains_point((half_x - 0.5, half_y - 0.5))
+        shapes.setdefault((data.get("kind"), data.get("role")), set()).add(
+            (len(path.vertices), corner))
+    assert len({frozenset(v) for v in shapes.values()}) == len(shapes) == 4
+    # a badge (a circle and its mark) beside each node that ran and the running one
+    marks = picture.overlay_artists[1]
+    assert len(marks.get_paths()) >= 2 * 2 + 1
+    # this step's gradient edges are dashed, not only coloured
+    flow = picture.overlay_artists[4]
+    assert len(flow._starts) >= 1 and flow.get_linestyle()[0][1] is not None
+
+
+def test_bigger_text_reaches_every_panel(qtbot, window):
+    """Ctrl+plus grows the text of the lesson, the history, the fields and the explanation
+    (a style sheet stops Qt handing fonts down unless told), in every palette."""
+    window.open_path(str(LESSON))
+    views = {"cells": window.lessons.cells_view, "history": window.history,
+             "x": window.inputs.x_input, "explain": window.explain.lines_view,
+             "inspector": window.inspector.text}
+    before = {name: view.fontMetrics().height() for name, view in views.items()}
+    window.set_theme("high_contrast")
+    window.graph_view.canvas.setFocus()
+    for _ in range(4):
+        qtbot.keyClick(window.graph_view.canvas, Qt.Key_Plus, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: all(view.fontMetrics().height() > before[name] * 1.25
+                                for name, view in views.items()))
+    window.scale_font(0)
+    qtbot.waitUntil(lambda: all(view.fontMetrics().height() == before[name]
+                                for name, view in views.items()))
