@@ -15,18 +15,17 @@ from __future__ import annotations
 import functools
 import io
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib import mathtext
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
-from engine.explain import Explanation, explain
 from gui.presenter import monospace_font
+
+if TYPE_CHECKING:
+    from engine.explain import Explanation
 from gui.refcount_guard import pin_singletons
 
 pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
@@ -41,9 +40,21 @@ ELEMENTWISE = frozenset({"AddBackward0", "SubBackward0", "MulBackward0", "DivBac
                          "PowBackward1", "MaximumBackward0", "MinimumBackward0"})
 
 
+def explain(step, leaf_name: str = "x") -> Explanation:
+    """``engine.explain.explain`` (the engine loads with the first step, not the window)."""
+    from engine.explain import explain as explain_step
+
+    return explain_step(step, leaf_name)
+
+
 @functools.lru_cache(maxsize=64)
 def _mathtext_png(text: str, colour: str, size: float, dpi: float) -> bytes:
     """``mathtext.math_to_image`` with a transparent background (it paints white)."""
+    from matplotlib import mathtext  # loaded with the first rule, not with the window
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
     prop = FontProperties(size=size)
     width, height, depth, _, _ = mathtext.MathTextParser("path").parse(text, dpi=72, prop=prop)
     figure = Figure(figsize=(width / 72.0, height / 72.0))

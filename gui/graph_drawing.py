@@ -58,10 +58,10 @@ MISSING = object()
 _NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
 MAX_TERMS = 4
 MAX_GROWTH = 1.4
-LEGEND = ("backward runs right to left · {current} thick ring: the node running now · "
-          "{visited} ran · {failed} raised\n"
-          "dashed edge + box: the gradient it sends · {freed} dotted, faded: saved tensors "
-          "freed (retain_graph=False) · boxes under a leaf: its .grad")
+LEGEND = ("backward runs right to left", "{current} thick ring: the node running now",
+          "{visited} ran", "{failed} raised", "dashed edge + box: the gradient it sends",
+          "{freed} dotted, faded: saved tensors freed (retain_graph=False)",
+          "boxes under a leaf: its .grad")
 BADGE_SCALE = 0.85  # a mark's size relative to the label font
 SHAPE_EXTRA = {"o": 0.22, "h": 0.32, "D": 0.12}  # extra width (x box height) the shape needs
 
@@ -220,23 +220,22 @@ class GraphPicture:
 
     def _fitted_font(self, wanted: float) -> tuple:
         """(size, split): the largest text size (up to 1.4x ``wanted``, at least 7 pt) at
-        which the whole graph fits the axes with its margins, names on one line if that
-        costs at most 15% of the size, else split (``Mul\nBackward0``). Nothing fits:
-        7 pt, split (the view is cropped)."""
+        which the whole graph fits the axes with its margins. Names stay on one line
+        unless that costs more than 15% of ``wanted`` or splitting them
+        (``Mul\nBackward0``) allows text a quarter larger (a projector needs size more
+        than one-line names). Nothing fits: 7 pt, split (the view is cropped)."""
         if not self.keys:
             return wanted, False
-        found = []
-        for split in (False, True):
-            size = self._largest_fitting(wanted, split)
-            if size is not None and (size >= 0.85 * wanted or split):
-                found.append((size, split))
-                if not split:
-                    break
-            elif size is not None:
-                found.append((size, split))
-        if not found:
-            return MIN_FONT_SIZE, True
-        return max(found, key=lambda item: (item[0], not item[1]))
+        whole = self._largest_fitting(wanted, False)
+        split = self._largest_fitting(wanted, True)
+        if whole is not None and whole >= 0.85 * wanted and (split is None
+                                                             or split < 1.25 * whole):
+            return whole, False
+        if split is not None and (whole is None or split >= whole):
+            return split, True
+        if whole is not None:
+            return whole, False
+        return MIN_FONT_SIZE, True
 
     def _largest_fitting(self, wanted: float, split: bool) -> float | None:
         """The largest size (0.5 pt steps) at which the graph fits, or None below 7 pt."""
@@ -263,7 +262,9 @@ class GraphPicture:
             top = half_y + 2.4 * size * scale + 8
             bottom = half_y + 3.6 * size * 1.25 * scale + 8
             if self._legend:
-                bottom += 2 * LINE_SPACING * max(MIN_FONT_SIZE, 0.75 * size) * scale
+                legend = max(MIN_FONT_SIZE, 0.75 * size)
+                lines = self.legend_text(legend).count("\n") + 1
+                bottom += lines * LINE_SPACING * legend * scale
             need_x = left + right + span_x * (2 * half_x + COLUMN_GAP_PX)
             need_y = top + bottom + span_y * (2 * half_y + ROW_GAP_PX)
             if need_x <= box_width and need_y <= box_height:
@@ -303,7 +304,8 @@ class GraphPicture:
         top = half_px[:, 1].max() + 2.4 * self.font_size * scale + 8
         bottom = half_px[:, 1].max() + note_px + 8
         if self._legend:
-            bottom += 2 * LINE_SPACING * max(MIN_FONT_SIZE, 0.75 * self.font_size) * scale
+            legend = max(MIN_FONT_SIZE, 0.75 * self.font_size)
+            bottom += (self.legend_text(legend).count("\n") + 1) * LINE_SPACING * legend * scale
         width, height = ax.bbox.width, ax.bbox.height
         unit = self._unit()
         x_fit, x_per_px = _fit(xs, left, right, width)
@@ -377,14 +379,26 @@ class GraphPicture:
             ax.add_collection(artist, autolim=False)
         return artists
 
-    def legend_text(self) -> str:
-        """What the marks mean, with this style's marks."""
+    def legend_text(self, size: float | None = None) -> str:
+        """What the marks mean, with this style's marks, in lines that fit the axes at
+        ``size`` points (the legend's own size by default)."""
         style = self.style
-        return LEGEND.format(**{state: style.mark(state)
-                                for state in ("current", "visited", "failed", "freed")})
+        marks = {state: style.mark(state) for state in ("current", "visited", "failed", "freed")}
+        items = [item.format(**marks) for item in LEGEND]
+        size = size or max(MIN_FONT_SIZE, self.font_size * 0.75)
+        room = self.ax.bbox.width * 72.0 / self.ax.figure.dpi - 16
+        lines, line = [], ""
+        for item in items:
+            longer = f"{line} · {item}" if line else item
+            if line and text_path(longer, size, SANS, "left")[1] > room:
+                lines.append(line)
+                line = item
+            else:
+                line = longer
+        return "\n".join(lines + [line])
 
     def _legend_artist(self):
-        """Two muted lines in the bottom-left corner saying what the marks mean."""
+        """Muted lines in the bottom-left corner saying what the marks mean."""
         size = max(MIN_FONT_SIZE, self.font_size * 0.75)
         path, width, height = text_path(self.legend_text(), size, SANS, "left")
         scale = self.ax.figure.dpi / 72.0

@@ -106,8 +106,6 @@ class GraphView(QWidget):
 
     def rebuild(self) -> None:
         """Draw ``session.graph`` from scratch (a new graph, theme, size or font)."""
-        from gui.graph_drawing import GraphPicture  # networkx: only once a graph exists
-
         self._travel_timer.stop()
         if self.picture is not None:
             self.picture.remove()
@@ -118,6 +116,8 @@ class GraphView(QWidget):
             self.blitter.set_artists([])
             self.canvas.draw_idle()
             return
+        from gui.graph_drawing import GraphPicture  # networkx: only once a graph exists
+
         self.picture = GraphPicture(self.ax, session.graph, session.steps, theme=self.theme,
                                     font_size=self.font_size, animated=True, crop=True)
         self._apply_pass()

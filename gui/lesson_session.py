@@ -28,12 +28,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from engine.expression import ExpressionError
-from engine.lesson import CellResult, Lesson, LessonRunner, load_lesson
 from gui.refcount_guard import pin_singletons
+
+if TYPE_CHECKING:
+    from engine.lesson import CellResult, Lesson, LessonRunner
 
 pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 
@@ -46,6 +48,8 @@ RELOAD_DELAY_MS = 250
 
 def load_error_line(error: Exception, path: str | os.PathLike | None = None) -> str:
     """One line for a lesson that cannot be loaded: ``name.py, line 4, column 1: why``."""
+    from engine.expression import ExpressionError
+
     name = os.path.basename(str(path)) if path else "lesson"
     if isinstance(error, ExpressionError):
         return f"{name}, line {error.lineno}, column {error.col}: {error}"
@@ -183,6 +187,9 @@ class LessonSession(QObject):
     def _load(self) -> bool:
         self.source = _read_text(self.path)
         try:
+            from engine.expression import ExpressionError
+            from engine.lesson import load_lesson  # the engine loads with the first lesson
+
             lesson = load_lesson(self.path)
         except (ExpressionError, OSError, ValueError) as error:
             lesson = None
@@ -206,6 +213,8 @@ class LessonSession(QObject):
         return True
 
     def _reset_runner(self) -> None:
+        from engine.lesson import LessonRunner
+
         self.runner = LessonRunner(self.lesson, module=self._module)
         self.results = [None] * len(self.lesson.cells)
         self.counts = [None] * len(self.lesson.cells)
@@ -252,6 +261,8 @@ class LessonSession(QObject):
         try:
             result = self.runner.run_cell(index)
         except Exception as error:  # an engine bug must not close the window
+            from engine.lesson import CellResult
+
             result = CellResult(index, error=f"{type(error).__name__}: {error}")
         self.results[index] = result
         if has_code(self.cells[index]):

@@ -9,7 +9,7 @@ only when they can do something.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from gui.player import SPEEDS_MS
 
@@ -45,9 +45,9 @@ class PlaybackBar(QWidget):
         self.step_slider.setToolTip("Scrub through the backward pass")
         self.step_slider.setAccessibleName("animation position")
         self.step_label = QLabel(objectName="stepLabel")
+        # an explicit minimum: a long caption is cut rather than widening the window
+        # (the graph says it too)
         self.step_label.setMinimumWidth(70)
-        # a long caption is cut rather than widening the window (the graph says it too)
-        self.step_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.step_slider.setMinimumWidth(80)
         self.speed_slider = QSlider(Qt.Horizontal, objectName="speedSlider")
         self.speed_slider.setRange(1, len(SPEEDS_MS))
