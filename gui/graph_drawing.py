@@ -254,18 +254,19 @@ class GraphPicture:
         size = round(wanted * MAX_GROWTH * 2) / 2
         while size >= MIN_FONT_SIZE:
             factor = size / wanted
-            half_x = max(w * factor / 2 + extra * (h * factor + 2 * BOX_PAD) + BOX_PAD
-                         for w, h, extra in texts) * scale
+            halves = np.array([w * factor / 2 + extra * (h * factor + 2 * BOX_PAD) + BOX_PAD
+                               for w, h, extra in texts]) * scale
+            first, last, column = self._column_spacing(halves)
             half_y = max(h * factor / 2 + BOX_PAD for w, h, extra in texts) * scale
-            left = half_x + 0.6 * size * 10 * scale
-            right = half_x + 12
+            left = first + 0.6 * size * 10 * scale
+            right = last + 12
             top = half_y + 2.4 * size * scale + 8
             bottom = half_y + 3.6 * size * 1.25 * scale + 8
             if self._legend:
                 legend = max(MIN_FONT_SIZE, 0.75 * size)
                 lines = self.legend_text(legend).count("\n") + 1
                 bottom += lines * LINE_SPACING * legend * scale
-            need_x = left + right + span_x * (2 * half_x + COLUMN_GAP_PX)
+            need_x = left + right + span_x * column
             need_y = top + bottom + span_y * (2 * half_y + ROW_GAP_PX)
             if need_x <= box_width and need_y <= box_height:
                 return size
@@ -299,8 +300,9 @@ class GraphPicture:
         half_px = self._half * scale
         xs, ys = self._xy[:, 0], self._xy[:, 1]
         note_px = 3.6 * self.font_size * 1.25 * scale
-        left = half_px[xs == xs.min(), 0].max() + 0.6 * self.font_size * 10 * scale
-        right = half_px[xs == xs.max(), 0].max() + 12
+        first, last, column = self._column_spacing(half_px[:, 0])
+        left = first + 0.6 * self.font_size * 10 * scale
+        right = last + 12
         top = half_px[:, 1].max() + 2.4 * self.font_size * scale + 8
         bottom = half_px[:, 1].max() + note_px + 8
         if self._legend:
@@ -313,7 +315,7 @@ class GraphPicture:
         self.full_limits = (x_fit, y_fit)
         x_home, y_home = x_fit, y_fit
         if self._crop:  # too dense to read: show the output's end at a readable scale
-            readable_x = unit / (2 * half_px[:, 0].max() + COLUMN_GAP_PX)
+            readable_x = unit / column
             readable_y = unit / (2 * half_px[:, 1].max() + ROW_GAP_PX)
             if x_per_px > readable_x:
                 upper = xs.max() + right * readable_x
@@ -324,6 +326,15 @@ class GraphPicture:
         self.home_limits = (x_home, y_home)
         ax.set_xlim(*x_home)
         ax.set_ylim(*y_home)
+
+    def _column_spacing(self, halves) -> tuple:
+        """(half width of the first column, of the last, the centre distance neighbouring
+        columns need) for the nodes' half widths ``halves`` (pixels)."""
+        xs = np.round(self._xy[:, 0], 9)
+        columns = np.unique(xs)
+        widest = [float(halves[xs == column].max()) for column in columns]
+        pairs = [a + b for a, b in zip(widest, widest[1:])] or [2 * widest[0]]
+        return widest[0], widest[-1], max(pairs) + COLUMN_GAP_PX
 
     def _unit(self) -> float:
         """The data distance between neighbouring layers (and neighbours in a layer)."""

@@ -24,7 +24,16 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -387,14 +396,22 @@ class KeyHelpOverlay(QWidget):
         self.rows = list(rows)
         bold = QFont(self.font())
         bold.setBold(True)
-        for row, (keys, what) in enumerate(self.rows):
+        per_column = self._rows_per_column()  # more rows than fit: side by side
+        for index, (keys, what) in enumerate(self.rows):
+            column, row = divmod(index, per_column)
             key_label = QLabel(keys)
             key_label.setFont(bold)
             key_label.setTextFormat(Qt.PlainText)
             what_label = QLabel(what)
             what_label.setTextFormat(Qt.PlainText)
-            self._grid.addWidget(key_label, row, 0, Qt.AlignRight)
-            self._grid.addWidget(what_label, row, 1, Qt.AlignLeft)
+            self._grid.addWidget(key_label, row, 2 * column, Qt.AlignRight)
+            self._grid.addWidget(what_label, row, 2 * column + 1, Qt.AlignLeft)
+
+    def _rows_per_column(self) -> int:
+        parent = self.parentWidget()
+        height = parent.height() if parent is not None else 600
+        line = QFontMetrics(self.font()).height() + 6
+        return max(6, int((height - 140) // line))
 
     def text(self) -> str:
         """The rows as plain text, one ``keys: what`` per line."""
