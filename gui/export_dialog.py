@@ -82,8 +82,8 @@ class ExportDialog(QDialog):
         dpi_row.addWidget(self.dpi_spin)
         dpi_row.addWidget(self.size_label, 1)
         form = QFormLayout()
-        form.addRow("&File:", path_row)
-        form.addRow("&Resolution:", dpi_row)
+        form.addRow(_label("&File:", self.path_edit), path_row)
+        form.addRow(_label("&Resolution:", self.dpi_spin), dpi_row)
         self.fps_spin = None
         if kind == "animation":
             self.fps_spin = QDoubleSpinBox(objectName="exportFps")
@@ -92,7 +92,7 @@ class ExportDialog(QDialog):
             self.fps_spin.setDecimals(1)
             self.fps_spin.setSuffix(" steps per second")
             self.fps_spin.setValue(DEFAULT_FPS)
-            form.addRow("&Speed:", self.fps_spin)
+            form.addRow(_label("&Speed:", self.fps_spin), self.fps_spin)
         self.note_label = QLabel(objectName="exportNote")
         self.note_label.setWordWrap(True)
         self.note_label.setTextFormat(Qt.PlainText)
@@ -166,3 +166,10 @@ class ExportDialog(QDialog):
             self.accept()
         else:
             self.show_error("Export cancelled: nothing was written.")
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose Alt+letter moves to its field."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label

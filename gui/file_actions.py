@@ -419,6 +419,7 @@ class FileActions(QObject):
         dialog = self.export_dialog(kind)
         dialog.exec()
         dialog.deleteLater()
+        self.window.activateWindow()  # the window's keys work again at once
 
 
 _ANSWERS = {QMessageBox.Save: "save", QMessageBox.Discard: "discard",
