@@ -101,6 +101,7 @@ class Session(QObject):
         self.error_text: str | None = None
         self._defined: dict[str, tuple] = {}
         self._output_source: tuple | None = None
+        self.lesson_pass = False  # the graph is a lesson's: its tensors are the lesson's
 
     # ---- inputs ----------------------------------------------------------------------------
 
@@ -173,6 +174,7 @@ class Session(QObject):
 
         self.output = output
         self._output_source = (self.expression, tuple(self._defined.items()))
+        self.lesson_pass = False
         self.graph = to_networkx(output, names=dict(self.tensors), output_name=OUTPUT_NAME)
         self.clear_error()
         self._set_pass([], None, set(), error_text=None)
@@ -251,6 +253,7 @@ class Session(QObject):
         self.tensors = dict(names)
         self._defined = {}  # the inputs' own tensors are made again by the next forward
         self._output_source = None
+        self.lesson_pass = True
         self.output = backward_pass.output
         self.graph = graph
         steps = list(backward_pass.steps)
@@ -417,7 +420,16 @@ class Session(QObject):
                        error_text=None if error is None else f"{type(error).__name__}: {error}")
 
     def zero_grad(self) -> bool:
-        """``leaf.grad.zero_()`` for every leaf whose ``.grad`` exists (x, w, b, ...)."""
+        """``leaf.grad.zero_()`` for every leaf whose ``.grad`` exists (x, w, b, ...).
+
+        Not while the graph shows a lesson's pass: its tensors belong to the lesson, which
+        must go on printing what PyTorch prints.
+        """
+        if self.lesson_pass:
+            self._fail("runtime", None, "", "Zero grad works on the tensors defined above; "
+                       "this graph is the lesson's (its cells zero their own gradients)",
+                       None, None)
+            return False
         zeroed = False
         for name, leaf in self._leaves():
             if leaf.grad is None:

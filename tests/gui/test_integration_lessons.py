@@ -233,3 +233,20 @@ def test_python_main_py_lesson_opens_it(qtbot, monkeypatch):
         sys.excepthook = previous_hook
     assert status == 0
     assert seen == {"lesson": str(SOURCE_LESSON), "visible": True}
+
+
+def test_zero_grad_leaves_the_lessons_tensors_alone(window):
+    window.open_path(str(SOURCE_LESSON))
+    window.lessons.run_all_action.trigger()
+    window.passes.skip_to_last()
+    x = window.session.tensors["x"]                      # the lesson's own x
+    assert x is window.lesson.results[-1].tensors["x"]
+    before = x.grad.tolist()
+    window.zero_grad()
+    assert x.grad.tolist() == before
+    assert "lesson" in window.findChild(QLabel, "errorLabel").text()
+    window.backward()                     # the inputs' own x: zero grad works on it again
+    window.player.to_end()
+    window.zero_grad()
+    assert window.session.tensors["x"].grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert x.grad.tolist() == before
