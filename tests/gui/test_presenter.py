@@ -5,11 +5,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QVBoxLayout,
@@ -30,7 +28,6 @@ from gui.presenter import (
     palette_for,
     toggle_full_screen,
 )
-from gui.torch_check import TorchCheckPanel
 
 LESSON = Path(__file__).resolve().parents[2] / "resources" / "lessons" / "02_chain_rule.py"
 COLOUR_FIELDS = [f.name for f in dataclasses.fields(presenter.Palette)
@@ -280,29 +277,6 @@ def test_an_overlay_with_no_shortcuts_still_opens(qtbot):
     parent.show()
     assert overlay.toggle() is True and overlay.rows == []
     assert overlay.toggle() is False
-
-
-def window_keys(root) -> list[str]:
-    """Every key sequence that does something in ``root`` (actions, menus, buttons, buddies)."""
-    keys = [s.toString() for a in root.findChildren(QAction) for s in a.shortcuts()]
-    if isinstance(root, QMainWindow):
-        keys += [QKeySequence.mnemonic(a.text()).toString() for a in root.menuBar().actions()]
-    keys += [b.shortcut().toString() for b in root.findChildren(QAbstractButton)]
-    keys += [QKeySequence.mnemonic(label.text()).toString()
-             for label in root.findChildren(QLabel) if label.buddy() is not None]
-    return [key for key in keys if key]
-
-
-def test_the_classroom_keys_do_not_collide_with_the_main_window(window):
-    ours = QWidget()
-    layout = QVBoxLayout(ours)
-    layout.addWidget(LessonsPanel(LessonSession(watch=False)))
-    layout.addWidget(TorchCheckPanel(LessonSession(watch=False)))
-    ours_keys = window_keys(ours) + ["F11", "F1"]
-    theirs = set(window_keys(window))
-    assert theirs, "the window has keys"
-    assert not set(ours_keys) & theirs
-    assert len(ours_keys) == len(set(ours_keys))
 
 
 @pytest.mark.parametrize("name", ["gui.presenter", "gui.torch_check", "gui.explain_panel"])

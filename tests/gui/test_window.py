@@ -418,7 +418,8 @@ def test_open_file_messages(window, tmp_path):
     lesson = tmp_path / "lesson.py"
     lesson.write_text("import torch\n")
     window.open_path(str(lesson))
-    assert "lesson.py" in error(window)
+    assert window.lesson.path == str(lesson)
+    assert error(window) == ""
     window.open_path(str(tmp_path / "missing.json"))
     assert "no such file" in error(window)
 
