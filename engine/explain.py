@@ -123,6 +123,10 @@ RULES = {
         "out = clamp(a, min, max)",
         r"$\partial out/\partial a = [min \leq a \leq max]$",
         ('grad * (min <= a <= max)',)),
+    "ClampBackward0": (
+        "out = clamp(a, min, max)",
+        r"$\partial out/\partial a = [min \leq a \leq max]$",
+        ('grad where a is inside', 'grad where min wins', 'grad where max wins')),
     "SumBackward0": (
         "out = sum(a)",
         r"$\partial\, \sum_i a_i/\partial a_j = 1$",

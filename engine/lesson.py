@@ -79,6 +79,8 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from engine import safe_ast
 from engine.expression import (
     ExpressionError,
@@ -614,7 +616,7 @@ class LessonRunner:
         previous = self.module.is_grad_enabled()
         self.module.set_grad_enabled(self._grad_enabled)
         try:
-            with warnings.catch_warnings(record=True) as caught, (
+            with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"), (
                     record() if record else contextlib.nullcontext([])) as passes:
                 warnings.simplefilter("always")
                 interpreter.after_call = _PassAccountant(interpreter, passes)

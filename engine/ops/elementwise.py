@@ -220,16 +220,72 @@ class ClampBackward1(_SavesInput):
         return (np.where(inside, grad, 0),)
 
 
+class ClampBackward0(Node):
+    """clamp(a, min, max) with tensor bounds: the gradient goes to whichever of a, min and
+    max gave each element (torch's rule: where min > max, max wins)."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self.shapes = tuple(None if bound is None else bound._data.shape for bound in inputs)
+        self._saved = tuple(None if bound is None else bound._data for bound in inputs)
+
+    def backward(self, grad):
+        a, low, high = self.saved
+        above_low = np.ones(a.shape, dtype=bool) if low is None else a >= low
+        below_high = np.ones(a.shape, dtype=bool) if high is None else a <= high
+        from_a = above_low & below_high
+        from_low = ~above_low
+        from_high = ~below_high
+        if low is not None and high is not None:
+            from_low &= low < high
+            from_high |= high < low
+        grads = []
+        for index, picked in enumerate((from_a, from_low, from_high)):
+            needed = self.needs_input_grad(index)
+            grads.append(sum_to_shape(np.where(picked, grad, 0), self.shapes[index])
+                         if needed else None)
+        return tuple(grads)
+
+
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
+    """torch.clamp: numbers as bounds record ClampBackward1; tensors, ClampBackward0.
+
+    >>> import engine as torch
+    >>> x = torch.tensor([-2., 0.5, 3.], requires_grad=True)
+    >>> x.clamp(torch.tensor([0., 0., 0.]), torch.tensor(1.))
+    tensor([0.0000, 0.5000, 1.0000], grad_fn=<ClampBackward0>)
+    >>> x.clamp(0., 1.)
+    tensor([0.0000, 0.5000, 1.0000], grad_fn=<ClampBackward1>)
+    """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [bound for bound in (min, max) if bound is not None]
+    if len(bounds) == 2 and isinstance(min, Tensor) != isinstance(max, Tensor):
+        _check_mixed_bounds(min, max)
     result = input._data.astype(dtypes.result_type(input, *bounds).numpy, copy=False)
     if min is not None:
-        result = np.maximum(result, min)
+        result = np.maximum(result, min._data if isinstance(min, Tensor) else min)
     if max is not None:
-        result = np.minimum(result, max)
-    return record(np.asarray(result, dtype=result.dtype), ClampBackward1, (input,), min, max)
+        result = np.minimum(result, max._data if isinstance(max, Tensor) else max)
+    result = np.asarray(result, dtype=result.dtype)
+    if all(isinstance(bound, Tensor) for bound in bounds):
+        return record(result, ClampBackward0, (input, min, max))
+    return record(result, ClampBackward1, (input,), *(
+        bound.item() if isinstance(bound, Tensor) else bound for bound in (min, max)))
+
+
+def _check_mixed_bounds(low, high) -> None:
+    """A tensor and a number as bounds: torch accepts it only for a 0-dim tensor (a Number)."""
+    if all(not isinstance(bound, Tensor) or bound._data.ndim == 0 for bound in (low, high)):
+        return
+    got = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__ for b in (low, high))
+    marked = ", ".join(f"!{part}!" for part in got.split(", "))
+    unmatched = f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+    raise TypeError(f"clamp() received an invalid combination of arguments - got ({got}), but "
+                    f"expected one of:\n * (Tensor min = None, Tensor max = None)\n{unmatched}"
+                    f" * (Number min = None, Number max = None)\n{unmatched}")
 
 
 class _PairwiseExtreme(Node):

@@ -70,8 +70,28 @@ def _sum_dtype(input: Tensor, dtype) -> np.dtype:
     return input._data.dtype if input.dtype.is_floating_point else np.dtype(np.int64)
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+def _keepdim_without_dim(name: str) -> TypeError:
+    """torch's argument-parser error for ``x.sum(keepdim=True)`` (method form)."""
+    if name in ("sum", "mean"):
+        expected = (" * (*, torch.dtype dtype = None)\n"
+                    " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n")
+    else:
+        unused = "      didn't match because some of the keywords were incorrect: keepdim\n"
+        expected = f" * ()\n{unused} * (Tensor other)\n{unused} * (int dim, bool keepdim = False)\n"
+    return TypeError(f"{name}() received an invalid combination of arguments - got "
+                     f"(keepdim=bool, ), but expected one of:\n{expected}")
+
+
+def _check_keepdim(name: str, dim, keepdim) -> bool:
+    """``keepdim`` only makes sense with ``dim``: torch refuses it alone."""
+    if dim is None and keepdim is not None:
+        raise _keepdim_without_dim(name)
+    return bool(keepdim)
+
+
+def sum(input: Tensor, dim=None, keepdim=None, *, dtype=None) -> Tensor:  # noqa: A001
     check_tensor(input, "sum")
+    keepdim = _check_keepdim("sum", dim, keepdim)
     target = _sum_dtype(input, dtype)
     if dim is None:
         return record(np.asarray(input._data.sum(dtype=target)), SumBackward0, (input,))
@@ -109,8 +129,9 @@ class MeanBackward1(Node):
         return (_expand_back(grad, self.input_shape, self.dims, self.keepdim),)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim=None, *, dtype=None) -> Tensor:
     check_tensor(input, "mean")
+    keepdim = _check_keepdim("mean", dim, keepdim)
     target = dtypes.as_dtype(dtype) if dtype is not None else input.dtype
     if not target.is_floating_point:
         raise RuntimeError(
@@ -239,13 +260,15 @@ def _extreme(name: str, pick, arg_pick, whole_node, dim_node, input: Tensor, dim
     return ReturnTypes(name, values_tensor, Tensor._wrap(indices))
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+def max(input: Tensor, dim=None, keepdim=None):  # noqa: A001 - torch's name
     check_tensor(input, "max")
+    keepdim = _check_keepdim("max", dim, keepdim)
     return _extreme("max", np.max, np.argmax, MaxBackward1, MaxBackward0, input, dim, keepdim)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
+def min(input: Tensor, dim=None, keepdim=None):  # noqa: A001 - torch's name
     check_tensor(input, "min")
+    keepdim = _check_keepdim("min", dim, keepdim)
     return _extreme("min", np.min, np.argmin, MinBackward1, MinBackward0, input, dim, keepdim)
 
 

@@ -288,6 +288,14 @@ def test_warnings_are_collected_not_printed(capsys):
     assert capsys.readouterr() == ("", "")
 
 
+def test_infinities_give_nan_without_numpy_warnings_as_in_torch():
+    source = ("# %%\nimport torch\nx = torch.tensor([0.0, 1.0], requires_grad=True)\n"
+              "y = x * float('inf') - float('inf')\ny\n")
+    (result,) = run(source)
+    assert result.value == "tensor([nan, nan], grad_fn=<SubBackward0>)"
+    assert result.warnings == ()
+
+
 def test_unicode_is_fine_in_comments_and_strings():
     source = "# %% Überschrift ✓\n# Ä comment — “quoted”\nprint('π ≈ 3.14', \"✓\")  # ✓\n"
     lesson = parse_lesson(source)

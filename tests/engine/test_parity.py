@@ -254,6 +254,15 @@ OPS = {
     "clamp_max": unary(lambda t, x: x.clamp(max=0.5)),
     "clamp_positional": unary(lambda t, x: x.clamp(-1, 1)),
     "clamp_int_bounds": unary(lambda t, x: t.clamp(x, 0, 2)),
+    "clamp_tensor_min": binary(lambda t, a, b: a.clamp(min=b)),
+    "clamp_tensor_max": binary(lambda t, a, b: t.clamp(a, max=b)),
+    "clamp_tensor_bounds_broadcast": binary(
+        lambda t, a, b: a.clamp(b, t.tensor([[1.0], [2.0]], requires_grad=True)),
+        make_b=_vector),
+    "clamp_tensor_bounds_constant": unary(
+        lambda t, x: x.clamp(t.tensor([-1.0, 0.0, 0.5]), t.tensor(1.0))),
+    "clamp_tensor_min_above_max": binary(lambda t, a, b: a.clamp(b + 1, b)),
+    "clamp_zero_dim_tensor_and_number": unary(lambda t, x: x.clamp(t.tensor(0.0), 1.0)),
     # powers
     "pow_square": unary(lambda t, x: x ** 2),
     "pow_cube_function": unary(lambda t, x: t.pow(x, 3)),
@@ -651,6 +660,12 @@ ERRORS = {
     "int_negative_power": lambda t: t.arange(3) ** -1,
     "int_negative_power_tensor": lambda t: t.arange(3) ** t.tensor([-1, 2, 1]),
     "clamp_without_bounds": lambda t: t.ones(2).clamp(),
+    "clamp_tensor_and_number": lambda t: t.ones(3).clamp(t.zeros(3), 1.0),
+    "clamp_number_and_tensor": lambda t: t.ones(3).clamp(0, t.ones(3)),
+    "sum_keepdim_without_dim": lambda t: t.ones(3).sum(keepdim=True),
+    "mean_keepdim_without_dim": lambda t: t.ones(3).mean(keepdim=False),
+    "max_keepdim_without_dim": lambda t: t.ones(3).max(keepdim=True),
+    "min_keepdim_without_dim": lambda t: t.ones(3).min(keepdim=False),
     "max_of_empty": lambda t: t.ones(0).max(),
     "min_of_empty": lambda t: t.min(t.ones(2, 0)),
     "tensor_of_string": lambda t: t.tensor("abc"),
