@@ -17,13 +17,14 @@ from __future__ import annotations
 import html
 
 import numpy as np
+from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QTextBrowser
 
-__all__ = ["GradHistoryView", "history_rows", "describe_entry"]
+__all__ = ["GradHistoryView", "history_rows", "describe_entry", "arithmetic_terms"]
 
 ACCUMULATION_NOTE = ("PyTorch adds each backward's gradient into the same .grad buffer; "
                      "Zero grad (x.grad.zero_()) resets it.")
-# a sum reads best on one line: never wrapped (the view scrolls sideways instead)
+# a sum is never wrapped mid-value: on one line when it fits, else as a column
 ARITHMETIC_STYLE = "white-space:pre; margin:0 0 4px 0; font-family:monospace;"
 
 
@@ -33,25 +34,55 @@ def _value(values, dtype: str) -> str:
     return "None" if values is None else format_values(np.asarray(values, dtype=dtype))
 
 
-def describe_entry(entry: dict) -> tuple[str, str]:
-    """(what happened, the buffer's arithmetic) for one history entry."""
-    leaf, dtype = entry["leaf"], entry["dtype"]
+def arithmetic_terms(entry: dict) -> list[tuple[str, str]]:
+    """The buffer's arithmetic as ``(operator, value)`` terms, the first operator empty.
+
+    >>> arithmetic_terms({"leaf": "x", "dtype": "float32", "event": "backward",
+    ...                   "before": [0, 4], "added": [1, 1], "after": [1, 5]})
+    [('', '[0, 4]'), ('+', '[1, 1]'), ('=', '[1, 5]')]
+    """
+    dtype = entry["dtype"]
     after = _value(entry["after"], dtype)
     if entry["event"] == "define":
-        return f"{leaf} = {entry.get('expression') or '...'}", after
-    if entry["event"] == "zero":
-        return f"{leaf}.grad.zero_()", f"{_value(entry['before'], dtype)} → {after}"
-    what = f"backward {entry['pass']}: {entry.get('expression') or ''}"
-    if entry["before"] is None:
-        return what, f"None → {after}"
-    return what, f"{_value(entry['before'], dtype)} + {_value(entry['added'], dtype)} = {after}"
+        return [("", after)]
+    if entry["event"] == "zero" or entry["before"] is None:
+        return [("", _value(entry["before"], dtype)), ("→", after)]
+    return [("", _value(entry["before"], dtype)), ("+", _value(entry["added"], dtype)),
+            ("=", after)]
 
 
-def history_rows(session) -> dict:
-    """``{leaf: [(number, what, arithmetic, pending), ...]}`` in order."""
+def one_line(terms: list[tuple[str, str]]) -> str:
+    """``[0, 4] + [1, 1] = [1, 5]``."""
+    return " ".join(f"{operator} {value}" if operator else value for operator, value in terms)
+
+
+def stacked(terms: list[tuple[str, str]]) -> str:
+    """The same sum written as a column, as on paper (for a narrow panel)."""
+    return "\n".join(f"{operator or ' '} {value}" for operator, value in terms)
+
+
+def describe_entry(entry: dict) -> tuple[str, str]:
+    """(what happened, the buffer's arithmetic on one line) for one history entry."""
+    leaf = entry["leaf"]
+    if entry["event"] == "define":
+        what = f"{leaf} = {entry.get('expression') or '...'}"
+    elif entry["event"] == "zero":
+        what = f"{leaf}.grad.zero_()"
+    else:
+        what = f"backward {entry['pass']}: {entry.get('expression') or ''}"
+    return what, one_line(arithmetic_terms(entry))
+
+
+def history_rows(session, fits=None) -> dict:
+    """``{leaf: [(number, what, arithmetic, pending), ...]}`` in order.
+
+    ``fits(text)`` says whether a one-line sum fits; one that does not is stacked.
+    """
     rows: dict[str, list] = {}
     for entry in session.history:
         what, arithmetic = describe_entry(entry)
+        if fits is not None and not fits(arithmetic):
+            arithmetic = stacked(arithmetic_terms(entry))
         leaf_rows = rows.setdefault(entry["leaf"], [])
         leaf_rows.append((len(leaf_rows) + 1, what, arithmetic, session.is_pending(entry)))
     return rows
@@ -81,8 +112,18 @@ class GradHistoryView(QTextBrowser):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.refresh()  # a sum that stops fitting (or starts to) changes shape
+
+    def _fits(self, text: str) -> bool:
+        font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        font.setPointSizeF(self.font().pointSizeF())
+        room = self.viewport().width() - 2 * self.document().documentMargin() - 40
+        return QFontMetricsF(font).horizontalAdvance(text) <= room
+
     def _html(self) -> str:
-        rows = history_rows(self.session)
+        rows = history_rows(self.session, self._fits)
         if not rows:
             return "<p><i>No leaf yet: a tensor with requires_grad=True appears here.</i></p>"
         parts = []

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from gui.refcount_guard import pin_singletons  # noqa: E402
 
@@ -53,3 +54,20 @@ def window(qtbot, capfd, settings):
     # matplotlib's Qt canvas prints (and swallows) exceptions raised while drawing
     err = capfd.readouterr().err
     assert "Traceback (most recent call last)" not in err, err
+
+
+@pytest.fixture
+def history_text():
+    """``history_text(window)``: the .grad history as text, each sum on one line."""
+    return _history_text
+
+
+def _history_text(win) -> str:
+    """A sum stacked for a narrow panel (``  a`` / ``+ b`` / ``= c``) is read back as one line."""
+    lines: list[str] = []
+    for line in win.findChild(QWidget, "gradHistory").toPlainText().split("\n"):
+        if line[:2] in ("+ ", "= ", "→ ") and lines:
+            lines[-1] = f"{lines[-1].strip()} {line}"
+        else:
+            lines.append(line)
+    return "\n".join(lines)

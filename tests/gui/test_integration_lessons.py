@@ -54,7 +54,7 @@ def test_each_builtin_lesson_runs_whole_in_the_window(window, path):
     assert window.findChild(QLabel, "errorLabel").text() == ""
 
 
-def test_passes_are_animated_one_after_another(qtbot, window):
+def test_passes_are_animated_one_after_another(qtbot, window, history_text):
     """The source lesson: three backward() calls, played in order, each to its last step."""
     window.playback.speed_slider.setValue(10)            # the fastest speed
     window.passes.hold_ms = 50
@@ -85,7 +85,7 @@ def test_passes_are_animated_one_after_another(qtbot, window):
     states = [None if s is None else s.tolist() for s in session.grad_history["x"]]
     assert states == [[0, 4, 8, 12], [1, 5, 9, 13], [0, 0, 0, 0], [1, 1, 1, 1]]
     assert [e["event"] for e in session.history] == ["backward", "backward", "zero", "backward"]
-    history = window.history.toPlainText()
+    history = history_text(window)
     assert "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]" in history
     assert "x.grad.zero_()" in history
 

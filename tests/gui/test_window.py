@@ -49,10 +49,6 @@ def backward_to_end(qtbot, win):
         click(qtbot, win, "finishButton")
 
 
-def history(win):
-    return child(win, "gradHistory").toPlainText()
-
-
 def error(win):
     return child(win, "errorLabel", QLabel).text()
 
@@ -70,34 +66,48 @@ def test_contract_object_names(window):
     assert child(window, "expressionInput").text() == "2 * dot(x, x)"
 
 
-def test_the_source_lesson_through_the_widgets(qtbot, window):
+def test_the_source_lesson_through_the_widgets(qtbot, window, history_text):
     """In [70]-[77]: y = 2 * dot(x, x), backward, u = x.sum() twice, zero_ in between."""
     assert child(window, "requiresGradCheck", QCheckBox).isChecked()
-    assert "None" in history(window)                       # print(x.grad): None
+    assert "None" in history_text(window)                       # print(x.grad): None
     backward_to_end(qtbot, window)
     assert window.session.output.item() == 28.0             # tensor(28., grad_fn=<MulBackward0>)
     assert window.session.output.grad_fn.name() == "MulBackward0"
     assert x_grad(window) == [0.0, 4.0, 8.0, 12.0]
     x = window.session.tensors["x"]
     assert (x.grad == 4 * x).tolist() == [True] * 4       # x.grad == 4 * x
-    assert "None → [0, 4, 8, 12]" in history(window)
+    assert "None → [0, 4, 8, 12]" in history_text(window)
 
     type_into(qtbot, window, "expressionInput", "x.sum()")
     backward_to_end(qtbot, window)
     assert window.session.output.item() == 6.0
     assert x_grad(window) == [1.0, 5.0, 9.0, 13.0]          # accumulated, not replaced
-    assert "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]" in history(window)
+    assert "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]" in history_text(window)
 
     click(qtbot, window, "zeroGradButton")                 # x.grad.zero_()
     assert x_grad(window) == [0.0, 0.0, 0.0, 0.0]
-    assert "x.grad.zero_()" in history(window)
-    assert "[1, 5, 9, 13] → [0, 0, 0, 0]" in history(window)
+    assert "x.grad.zero_()" in history_text(window)
+    assert "[1, 5, 9, 13] → [0, 0, 0, 0]" in history_text(window)
     backward_to_end(qtbot, window)
     assert x_grad(window) == [1.0, 1.0, 1.0, 1.0]
-    assert "[0, 0, 0, 0] + [1, 1, 1, 1] = [1, 1, 1, 1]" in history(window)
+    assert "[0, 0, 0, 0] + [1, 1, 1, 1] = [1, 1, 1, 1]" in history_text(window)
     states = [None if s is None else s.tolist() for s in window.session.grad_history["x"]]
     assert states == [None, [0, 4, 8, 12], [1, 5, 9, 13], [0, 0, 0, 0], [1, 1, 1, 1]]
     assert error(window) == ""
+
+
+def test_a_sum_too_wide_for_the_history_is_stacked_as_on_paper(qtbot, window):
+    backward_to_end(qtbot, window)
+    type_into(qtbot, window, "expressionInput", "x.sum()")
+    backward_to_end(qtbot, window)
+    view = child(window, "gradHistory")
+    view.resize(900, view.height())
+    qtbot.waitUntil(lambda: "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]"
+                    in view.toPlainText())
+    view.resize(150, view.height())
+    qtbot.waitUntil(lambda: "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"
+                    in view.toPlainText())
+    assert view.horizontalScrollBar().maximum() == 0   # nothing cut, nothing to scroll to
 
 
 def test_the_lesson_buffer_states_match_torch(qtbot, window):
@@ -121,7 +131,7 @@ def test_the_lesson_buffer_states_match_torch(qtbot, window):
     assert states == expected
 
 
-def test_stepping_forward_and_back(qtbot, window):
+def test_stepping_forward_and_back(qtbot, window, history_text):
     click(qtbot, window, "backwardButton")
     click(qtbot, window, "stepButton")                     # pauses the playback, then steps
     session, view = window.session, window.graph_view
@@ -144,9 +154,9 @@ def test_stepping_forward_and_back(qtbot, window):
     assert not child(window, "finishButton").isEnabled()
     # the .grad entry is faded until the animation reaches AccumulateGrad
     click(qtbot, window, "stepBackButton")
-    assert "when the animation gets there" in history(window)
+    assert "when the animation gets there" in history_text(window)
     click(qtbot, window, "finishButton")
-    assert "when the animation gets there" not in history(window)
+    assert "when the animation gets there" not in history_text(window)
 
 
 def test_stepping_back_redraws_exactly_the_earlier_picture(qtbot, window):
@@ -297,7 +307,7 @@ def test_zero_grad_before_any_backward_says_why(qtbot, window):
     assert error(window) == ""
 
 
-def test_more_variables(qtbot, window):
+def test_more_variables(qtbot, window, history_text):
     click(qtbot, window, "addVariableButton")
     table = child(window, "variablesTable")
     assert table.rowCount() == 1
@@ -306,7 +316,7 @@ def test_more_variables(qtbot, window):
     backward_to_end(qtbot, window)
     assert window.session.tensors["w"].grad.tolist() == [0.0, 1.0, 2.0, 3.0]
     assert x_grad(window) == [1.0, 2.0, 3.0, 4.0]
-    assert "w.grad" in history(window) and "x.grad" in history(window)
+    assert "w.grad" in history_text(window) and "x.grad" in history_text(window)
     table.item(0, 1).setText("tensor([1., 2.], requires_grad=True)")
     click(qtbot, window, "backwardButton")
     assert "RuntimeError" in error(window)
