@@ -45,6 +45,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gui.graph_style import STYLES
+
 __all__ = ["main", "EXIT_OK", "EXIT_RAISED", "EXIT_BAD_INPUT", "BadInputError"]
 
 EXIT_OK, EXIT_RAISED, EXIT_BAD_INPUT = 0, 1, 2
@@ -230,8 +232,8 @@ def _parser() -> _Parser:
                         help="resolution (default 150 for pictures, 100 for animations)")
     export.add_argument("--fps", type=_fps, default=2.0,
                         help="animation frames (steps) per second (default 2)")
-    export.add_argument("--theme", choices=("light", "dark"), default="light",
-                        help="colours (default light)")
+    export.add_argument("--theme", choices=tuple(STYLES), default="light",
+                        help="colours, as the window's palettes (default light)")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=_export_command)
 

@@ -1,4 +1,5 @@
-"""Colours and sizes of the graph picture, one palette per theme (Qt-free).
+"""Colours and sizes of the graph picture, one style per theme (Qt-free; the window's
+palettes in ``gui.presenter`` take their graph colours from here).
 
 >>> STYLES["light"].leaf_face
 '#dbeafe'
@@ -6,9 +7,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-__all__ = ["GraphStyle", "STYLES", "style_for", "MARKERS", "LINE_STYLES", "MARKS"]
+__all__ = ["GraphStyle", "STYLES", "style_for", "graph_fields", "OKABE_ITO", "MARKERS",
+           "LINE_STYLES", "MARKS"]
 
 # What backs every colour up (so that no information is in colour alone): a box shape per
 # node kind (matplotlib marker letters: o round, s square, h hexagonal, D cut corners), a
@@ -79,6 +81,14 @@ class GraphStyle:
         return self.accumulate_edge if kind == "accumulate" else self.function_edge
 
 
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common
+# colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
 STYLES = {
     "light": GraphStyle(
         name="light", background="#ffffff", foreground="#1f2328", muted="#6b7280", edge="#8c959f",
@@ -98,7 +108,38 @@ STYLES = {
         current="#fbbf24", visited="#a855f7", failed="#f87171", selected="#60a5fa",
         freed_wash=(0.106, 0.122, 0.141, 0.72),
     ),
+    # Black, white and a few saturated colours; thicker lines for a projector.
+    "high_contrast": GraphStyle(
+        name="high_contrast", background="#000000", foreground="#ffffff", muted="#d0d0d0",
+        edge="#ffffff", leaf_face="#000000", leaf_edge="#00ffff",
+        output_face="#000000", output_edge="#00ff00",
+        function_face="#000000", function_edge="#ffffff",
+        accumulate_face="#000000", accumulate_edge="#ffff00",
+        gradient="#ff80ff", gradient_face="#000000", note_face="#000000", note_edge="#ffff00",
+        current="#ffff00", visited="#00ffff", failed="#ff6060", selected="#00ffff",
+        freed_wash=(0.0, 0.0, 0.0, 0.6),
+        line_width=2.0, current_line_width=4.5,
+    ),
+    # Okabe-Ito on white: the eight colours every colour-vision type tells apart.
+    "colorblind": GraphStyle(
+        name="colorblind", background="#ffffff", foreground="#000000", muted="#595959",
+        edge="#595959", leaf_face="#d4e9f7", leaf_edge=OKABE_ITO["blue"],
+        output_face="#cdeee4", output_edge=OKABE_ITO["bluish_green"],
+        function_face="#f2f2f2", function_edge=OKABE_ITO["black"],
+        accumulate_face="#faf6c6", accumulate_edge=OKABE_ITO["black"],
+        gradient=OKABE_ITO["reddish_purple"], gradient_face="#f6e6ef",
+        note_face="#fdf3d9", note_edge=OKABE_ITO["orange"],
+        current=OKABE_ITO["orange"], visited=OKABE_ITO["sky_blue"],
+        failed=OKABE_ITO["vermillion"], selected=OKABE_ITO["blue"],
+        freed_wash=(1.0, 1.0, 1.0, 0.72),
+        line_width=1.5, current_line_width=3.5,
+    ),
 }
+
+
+def graph_fields(style: GraphStyle) -> dict:
+    """A style's fields as keyword arguments (its name left out), for a palette to take."""
+    return {item.name: getattr(style, item.name) for item in fields(style) if item.name != "name"}
 
 
 def style_for(theme) -> GraphStyle:

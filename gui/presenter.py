@@ -44,6 +44,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.graph_style import (
+    LINE_STYLES,
+    MARKERS,
+    MARKS,
+    OKABE_ITO,
+    STYLES,
+    GraphStyle,
+    graph_fields,
+)
 from gui.refcount_guard import pin_singletons
 
 pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
@@ -51,30 +60,6 @@ pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
 __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palette",
            "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",
            "collect_shortcuts", "PresenterControls", "FONT_STEPS", "monospace_font"]
-
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common
-# colour-vision deficiency.
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-
-
-def _markers(**changes) -> dict:
-    """matplotlib markers per node kind: leaves round, functions square, accumulators hexagonal."""
-    return {"leaf": "o", "output": "D", "function": "s", "accumulate": "h", **changes}
-
-
-def _line_styles(**changes) -> dict:
-    """matplotlib line styles per edge state: a gradient in flight dashes, a freed edge dots."""
-    return {"edge": "-", "gradient": "--", "freed": ":", "visited": "-", **changes}
-
-
-def _marks(**changes) -> dict:
-    """Text marks per step state, put beside a node's label."""
-    return {"current": "▶", "visited": "✓", "failed": "✗", "freed": "∅", **changes}
-
 
 @dataclass(frozen=True)
 class Palette:
@@ -124,9 +109,9 @@ class Palette:
     selected: str
     freed_wash: tuple
     # what backs the colours up
-    markers: dict = field(default_factory=_markers)
-    line_styles: dict = field(default_factory=_line_styles)
-    marks: dict = field(default_factory=_marks)
+    markers: dict = field(default_factory=lambda: dict(MARKERS))
+    line_styles: dict = field(default_factory=lambda: dict(LINE_STYLES))
+    marks: dict = field(default_factory=lambda: dict(MARKS))
     line_width: float = 1.2
     current_line_width: float = 3.0
 
@@ -141,26 +126,14 @@ PALETTES = {
         window="#f6f8fa", window_text="#1f2328", base="#ffffff", alternate_base="#f3f4f6",
         text="#1f2328", button="#eef1f4", button_text="#1f2328", highlight="#2563eb",
         highlighted_text="#ffffff", link="#1d4ed8", error="#b3261e", current_cell="#fff4d6",
-        background="#ffffff", foreground="#1f2328", muted="#6b7280", edge="#8c959f",
-        leaf_face="#dbeafe", leaf_edge="#2563eb", output_face="#dcfce7", output_edge="#16a34a",
-        function_face="#f3f4f6", function_edge="#6b7280",
-        accumulate_face="#ffedd5", accumulate_edge="#ea580c",
-        gradient="#a21caf", gradient_face="#fdf4ff", note_face="#fffbeb", note_edge="#d97706",
-        current="#f59e0b", visited="#d8b4fe", failed="#dc2626", selected="#2563eb",
-        freed_wash=(1.0, 1.0, 1.0, 0.72),
+        **graph_fields(STYLES["light"]),
     ),
     "dark": Palette(
         name="dark", label="Dark",
         window="#1b1f24", window_text="#e6edf3", base="#0d1117", alternate_base="#161b22",
         text="#e6edf3", button="#21262d", button_text="#e6edf3", highlight="#388bfd",
         highlighted_text="#ffffff", link="#79c0ff", error="#ff7b72", current_cell="#3a2e05",
-        background="#1b1f24", foreground="#e6edf3", muted="#9ca3af", edge="#8b949e",
-        leaf_face="#1e3a5f", leaf_edge="#60a5fa", output_face="#14532d", output_edge="#4ade80",
-        function_face="#2d333b", function_edge="#9ca3af",
-        accumulate_face="#5a2d0c", accumulate_edge="#fb923c",
-        gradient="#f0abfc", gradient_face="#3b0764", note_face="#3a2e05", note_edge="#fbbf24",
-        current="#fbbf24", visited="#a855f7", failed="#f87171", selected="#60a5fa",
-        freed_wash=(0.106, 0.122, 0.141, 0.72),
+        **graph_fields(STYLES["dark"]),
     ),
     # Black, white and a few saturated colours; thicker lines for a projector.
     "high_contrast": Palette(
@@ -168,14 +141,7 @@ PALETTES = {
         window="#000000", window_text="#ffffff", base="#000000", alternate_base="#1a1a1a",
         text="#ffffff", button="#000000", button_text="#ffffff", highlight="#ffff00",
         highlighted_text="#000000", link="#00ffff", error="#ff6060", current_cell="#333300",
-        background="#000000", foreground="#ffffff", muted="#d0d0d0", edge="#ffffff",
-        leaf_face="#000000", leaf_edge="#00ffff", output_face="#000000", output_edge="#00ff00",
-        function_face="#000000", function_edge="#ffffff",
-        accumulate_face="#000000", accumulate_edge="#ffff00",
-        gradient="#ff80ff", gradient_face="#000000", note_face="#000000", note_edge="#ffff00",
-        current="#ffff00", visited="#00ffff", failed="#ff6060", selected="#00ffff",
-        freed_wash=(0.0, 0.0, 0.0, 0.6),
-        line_width=2.0, current_line_width=4.5,
+        **graph_fields(STYLES["high_contrast"]),
     ),
     # Okabe-Ito on white: the eight colours every colour-vision type tells apart.
     "colorblind": Palette(
@@ -184,19 +150,10 @@ PALETTES = {
         text="#000000", button="#ececec", button_text="#000000",
         highlight=OKABE_ITO["blue"], highlighted_text="#ffffff", link=OKABE_ITO["blue"],
         error=OKABE_ITO["vermillion"], current_cell="#fbf7cf",
-        background="#ffffff", foreground="#000000", muted="#595959", edge="#595959",
-        leaf_face="#d4e9f7", leaf_edge=OKABE_ITO["blue"],
-        output_face="#cdeee4", output_edge=OKABE_ITO["bluish_green"],
-        function_face="#f2f2f2", function_edge=OKABE_ITO["black"],
-        accumulate_face="#faf6c6", accumulate_edge=OKABE_ITO["black"],
-        gradient=OKABE_ITO["reddish_purple"], gradient_face="#f6e6ef",
-        note_face="#fdf3d9", note_edge=OKABE_ITO["orange"],
-        current=OKABE_ITO["orange"], visited=OKABE_ITO["sky_blue"],
-        failed=OKABE_ITO["vermillion"], selected=OKABE_ITO["blue"],
-        freed_wash=(1.0, 1.0, 1.0, 0.72),
-        line_width=1.5, current_line_width=3.5,
+        **graph_fields(STYLES["colorblind"]),
     ),
 }
+
 
 _active = {"palette": PALETTES["light"]}
 
@@ -241,10 +198,8 @@ def apply_palette(palette: Palette | str, app: QApplication | None = None) -> Pa
     return palette
 
 
-def to_graph_style(palette: Palette):
+def to_graph_style(palette: Palette) -> GraphStyle:
     """The palette as a ``gui.graph_style.GraphStyle`` (the fields both have)."""
-    from gui.graph_style import GraphStyle  # the drawing's own type; imported when asked
-
     names = {item.name for item in dataclasses.fields(GraphStyle)}
     values = {name: getattr(palette, name) for name in names if hasattr(palette, name)}
     return GraphStyle(**values)

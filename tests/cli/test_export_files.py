@@ -188,6 +188,20 @@ def test_command_line_export_of_every_still_format(tmp_path, capsys):
     assert printed.count("wrote ") == 3 and "after 3 of 3 steps" in printed
 
 
+@pytest.mark.parametrize("theme", ["light", "dark", "high_contrast", "colorblind"])
+def test_command_line_export_in_each_of_the_windows_palettes(tmp_path, theme):
+    from gui.graph_style import STYLES
+
+    out = tmp_path / f"{theme}.png"
+    status = main(["export", "--x", "arange(4.0)", "--expr", "2 * dot(x, x)", "--out", str(out),
+                   "--dpi", "30", "--theme", theme, "--quiet"])
+    assert status == EXIT_OK
+    with Image.open(out) as image:
+        corner = image.convert("RGB").getpixel((1, 1))
+    background = STYLES[theme].background
+    assert corner == tuple(int(background[i:i + 2], 16) for i in (1, 3, 5))
+
+
 def test_command_line_gif_shows_progress(tmp_path, capsys):
     out = tmp_path / "a.gif"
     status = main(["export", "--x", "arange(3.0)", "--expr", "exp(x).sum()", "--out", str(out),
