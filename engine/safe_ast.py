@@ -536,9 +536,16 @@ class Validator:
             raise self.fail(f"{excerpt(function.id)} is a variable, not a function", offset)
         if isinstance(function, ast.Name) and self.mode == LESSON:
             name = function.id
-            if name not in BUILTINS:
+            if name.startswith("_"):
+                raise self.fail(f"name {excerpt(name)} is not allowed: names starting with '_' "
+                                f"are private", offset)
+            if name in FUNCTIONS and name not in BUILTINS:
                 raise self.fail(f"{excerpt(name)} cannot be called: call torch functions as "
                                 f"torch.{name}(...) or tensor methods", offset)
+            if name not in BUILTINS:
+                raise self.fail(f"{excerpt(name)} cannot be called: a lesson calls torch "
+                                f"functions, tensor methods and {', '.join(sorted(BUILTINS))}",
+                                offset)
             if name == "range" and id(node) not in self.loop_ranges:
                 raise self.fail("range() is allowed only as 'for _ in range(n):'", offset)
         for keyword in node.keywords:

@@ -415,6 +415,16 @@ def test_hostile_lessons_are_refused_before_anything_runs(source, lineno, col, c
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.parametrize(("source", "says"), [
+    ("x = __import__('os')", "names starting with '_' are private"),
+    ("open('notes.txt', 'w')", "a lesson calls torch functions, tensor methods and abs"),
+    ("y = exp(torch.ones(2))", "call torch functions as torch.exp(...)"),
+])
+def test_a_refused_call_says_what_to_do_instead(source, says):
+    with pytest.raises(ExpressionError, match=re.escape(says)):
+        parse_lesson("import torch\n" + source, filename="bad.py")
+
+
 @pytest.mark.parametrize("source", [
     "x = " + "-" * 5000 + "1",
     "x = " + "[" * 5000 + "]" * 5000,

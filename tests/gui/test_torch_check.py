@@ -74,8 +74,9 @@ def test_run_both_refuses_a_hostile_lesson_before_anything_runs(tmp_path):
     canary = tmp_path / "canary"
     report = run_both(f"# %%\nimport torch\n# %%\nopen({str(canary)!r}, 'w')\n",
                       module_name="no_such_torch_module")
-    assert report == {"error": "line 4, column 1: 'open' cannot be called: call torch "
-                               "functions as torch.open(...) or tensor methods"}
+    assert report == {"error": "line 4, column 1: 'open' cannot be called: a lesson calls "
+                               "torch functions, tensor methods and abs, bool, float, int, "
+                               "len, list, print, range, str, tuple"}
     assert not canary.exists()
 
 
