@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QTextBrowser
 
@@ -109,12 +110,24 @@ class GradHistoryView(QTextBrowser):
             return
         self._last_html = text
         self.setHtml(text)
+        self._show_latest()
+
+    def _show_latest(self) -> None:
+        """Scroll to the newest state (once the text is laid out: its height changes then)."""
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
+        QTimer.singleShot(0, self, lambda: bar.setValue(bar.maximum()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.refresh()  # a sum that stops fitting (or starts to) changes shape
+        self._show_latest()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # Ctrl+plus: wider text, perhaps stacked sums
+            self.refresh()
+            self._show_latest()
 
     def _fits(self, text: str) -> bool:
         font = QFontDatabase.systemFont(QFontDatabase.FixedFont)

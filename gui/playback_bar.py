@@ -9,11 +9,12 @@ only when they can do something.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from gui.player import SPEEDS_MS
 
-__all__ = ["PlaybackBar", "step_caption"]
+__all__ = ["PlaybackBar", "ElidedLabel", "step_caption"]
 
 
 def step_caption(session) -> str:
@@ -30,6 +31,19 @@ def step_caption(session) -> str:
     return f"step {session.step + 1} of {total}: {name}"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label drawn with '…' when cut short; ``text()`` stays whole."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignVCenter),
+                                  self.palette(), self.isEnabled(), shown,
+                                  self.foregroundRole())
+        painter.end()
+
+
 class PlaybackBar(QWidget):
     """Buttons and sliders that move the animation (see the module docstring)."""
 
@@ -44,7 +58,8 @@ class PlaybackBar(QWidget):
         self.step_slider = QSlider(Qt.Horizontal, objectName="stepSlider")
         self.step_slider.setToolTip("Scrub through the backward pass")
         self.step_slider.setAccessibleName("animation position")
-        self.step_label = QLabel(objectName="stepLabel")
+        self.step_label = ElidedLabel(objectName="stepLabel")
+        self.step_label.setToolTip("Where the animation is")
         # an explicit minimum: a long caption is cut rather than widening the window
         # (the graph says it too)
         self.step_label.setMinimumWidth(70)

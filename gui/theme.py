@@ -33,7 +33,7 @@ _DARK = {
 
 
 # Fusion draws frames a shade darker than the window: on high contrast's black, nothing.
-# White frames, a filled box for a ticked check box, yellow for the keyboard focus.
+# White frames, a tick on white for a ticked check box, yellow for the keyboard focus.
 HIGH_CONTRAST_SHEET = """
 QLineEdit, QPlainTextEdit, QTextBrowser, QTableWidget, QComboBox, QSpinBox,
 QDoubleSpinBox { border: 1px solid #ffffff; }
@@ -44,12 +44,17 @@ QPushButton:focus { border-color: #ffff00; }
 QPushButton:pressed { background: #333333; }
 QPushButton:disabled { border-color: #808080; color: #a0a0a0; }
 QCheckBox::indicator { width: 13px; height: 13px; border: 2px solid #ffffff; background: #000000; }
-QCheckBox::indicator:checked { background: #ffffff; border: 2px solid #ffffff; }
+QCheckBox::indicator:checked { background: #ffffff; border: 2px solid #ffffff;
+                               image: url(%(check)s); }
 QCheckBox:focus { color: #ffff00; }
 QTabBar::tab { border: 1px solid #ffffff; padding: 3px 10px; }
 QTabBar::tab:selected { border: 2px solid #ffff00; font-weight: bold; }
 QSplitter::handle { background: #808080; }
 """
+
+
+def _high_contrast_sheet() -> str:
+    return HIGH_CONTRAST_SHEET % {"check": (STYLE_DIR / "check-on-white.svg").as_posix()}
 
 
 def _palette(theme: str, style) -> QPalette:
@@ -82,7 +87,7 @@ def apply_theme(app, theme: str) -> str:
     app.setAttribute(Qt.AA_UseStyleSheetPropagationInWidgetStyles, True)
     app.setStyle("Fusion")
     app.setPalette(_palette(base, app.style()))
-    app.setStyleSheet(_style_sheet(base) + (HIGH_CONTRAST_SHEET if theme == "high_contrast"
+    app.setStyleSheet(_style_sheet(base) + (_high_contrast_sheet() if theme == "high_contrast"
                                              else ""))
     apply_palette(palette, app)
     return theme

@@ -41,8 +41,11 @@ def settings(tmp_path):
 @pytest.fixture
 def window(qtbot, capfd, settings):
     """The whole window, shown offscreen, with its first graph drawn."""
+    from PySide6.QtWidgets import QApplication
+
     from gui.main_window import MainWindow
 
+    app_font = QApplication.font()  # a test's Ctrl+plus must not reach the next test
     win = MainWindow(settings=settings)
     win.files.unsaved_answer = "discard"  # closing never waits for a question
     qtbot.addWidget(win)
@@ -51,6 +54,7 @@ def window(qtbot, capfd, settings):
     qtbot.waitUntil(lambda: win.session.graph is not None, timeout=5000)
     yield win
     win.player.pause()
+    QApplication.setFont(app_font)
     # matplotlib's Qt canvas prints (and swallows) exceptions raised while drawing
     err = capfd.readouterr().err
     assert "Traceback (most recent call last)" not in err, err

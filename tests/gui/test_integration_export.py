@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gui.export import MP4_UNAVAILABLE, figure_size, mp4_available
 
@@ -128,8 +128,7 @@ def test_nothing_to_export_is_said_inline(window):
     window.forward()
     window.session.graph = None
     window.files.ask_export("graph")
-    assert "Nothing to export yet" in window.findChild(
-        type(window.playback.step_label), "errorLabel").text()
+    assert "Nothing to export yet" in window.findChild(QLabel, "errorLabel").text()
     assert QApplication.activeModalWidget() is None
 
 

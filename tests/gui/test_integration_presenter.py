@@ -100,6 +100,17 @@ def test_palettes_from_the_view_menu_persist(qtbot, window, settings, name):
     assert next(a for a in again.presenter.palette_actions if a.data() == name).isChecked()
 
 
+def test_a_ticked_box_in_high_contrast_shows_a_tick_not_just_white(window):
+    import re
+    from pathlib import Path
+
+    window.set_theme("high_contrast")
+    sheet = QApplication.instance().styleSheet()
+    ticked = re.search(r"QCheckBox::indicator:checked \{[^}]*image: url\(([^)]+)\)", sheet)
+    assert ticked and Path(ticked[1]).is_file()
+    assert "<path" in Path(ticked[1]).read_text()
+
+
 def test_ctrl_shift_d_toggles_light_and_dark(qtbot, window):
     window.set_theme("colorblind")
     window.graph_view.canvas.setFocus()

@@ -104,7 +104,7 @@ def test_a_sum_too_wide_for_the_history_is_stacked_as_on_paper(qtbot, window):
     view.resize(900, view.height())
     qtbot.waitUntil(lambda: "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]"
                     in view.toPlainText())
-    view.resize(150, view.height())
+    view.resize(260, view.height())
     qtbot.waitUntil(lambda: "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"
                     in view.toPlainText())
     assert view.horizontalScrollBar().maximum() == 0   # nothing cut, nothing to scroll to
