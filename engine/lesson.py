@@ -342,9 +342,9 @@ class LessonInterpreter(Interpreter):
     # -- statements --
     def exec_block(self, statements) -> None:
         for statement in statements:
-            self.exec(statement)
+            self.execute(statement)
 
-    def exec(self, node: ast.stmt):
+    def execute(self, node: ast.stmt):
         self.eval_tick(node)
         return getattr(self, "exec_" + type(node).__name__)(node)
 
@@ -358,7 +358,7 @@ class LessonInterpreter(Interpreter):
             self.variables[alias.asname or "torch"] = self.backend.ref
 
     def exec_Expr(self, node):  # noqa: N802
-        return self.eval(node.value)
+        return self.evaluate_node(node.value)
 
     def exec_Pass(self, node):  # noqa: N802
         return None
@@ -370,7 +370,7 @@ class LessonInterpreter(Interpreter):
         raise _Continue
 
     def exec_Assign(self, node):  # noqa: N802
-        value = self.eval(node.value)
+        value = self.evaluate_node(node.value)
         for target in node.targets:
             self.assign(target, value)
 
@@ -378,11 +378,11 @@ class LessonInterpreter(Interpreter):
         if isinstance(target, ast.Name):
             self.variables[target.id] = value
         elif isinstance(target, ast.Attribute):
-            owner = self.eval(target.value)
+            owner = self.evaluate_node(target.value)
             self.set_attribute(owner, target, value)
         elif isinstance(target, ast.Subscript):
-            owner = self.eval(target.value)
-            index = self.eval(target.slice)
+            owner = self.evaluate_node(target.value)
+            index = self.evaluate_node(target.slice)
             self.set_item(owner, index, value, target)
         else:
             self.unpack(target, value)
@@ -422,30 +422,30 @@ class LessonInterpreter(Interpreter):
         symbol = _AUGMENTED_SYMBOLS[type(node.op)]
         function = IN_PLACE_OPERATORS[type(node.op)]
         if isinstance(target, ast.Name):
-            current = self.eval(target)
-            value = self.eval(node.value)
+            current = self.evaluate_node(target)
+            value = self.evaluate_node(node.value)
             at = self.operator_offset(target, node.value, symbol + "=")
             self.variables[target.id] = self.binary(function, symbol, current, value, at)
         elif isinstance(target, ast.Attribute):
-            owner = self.eval(target.value)
+            owner = self.evaluate_node(target.value)
             at = self.source.node_end(target) - len(target.attr)
             current = self.get_attribute(owner, target.attr, at)
-            value = self.eval(node.value)
+            value = self.evaluate_node(node.value)
             at = self.operator_offset(target, node.value, symbol + "=")
             self.set_attribute(owner, target, self.binary(function, symbol, current, value, at))
         else:
-            owner = self.eval(target.value)
-            index = self.eval(target.slice)
+            owner = self.evaluate_node(target.value)
+            index = self.evaluate_node(target.slice)
             self.check_index(index, self.offset(target))
             current = self.run(self.offset(target), operator.getitem, owner, index)
-            value = self.eval(node.value)
+            value = self.evaluate_node(node.value)
             at = self.operator_offset(target, node.value, symbol + "=")
             self.set_item(owner, index, self.binary(function, symbol, current, value, at), target)
 
     def exec_With(self, node):  # noqa: N802
         with contextlib.ExitStack() as stack:
             for item in node.items:
-                manager = self.eval(item.context_expr)
+                manager = self.evaluate_node(item.context_expr)
                 at = self.offset(item.context_expr)
                 if not hasattr(type(manager), "__enter__"):
                     raise self.fail(f"{safe_ast._kind(manager)} is not a context manager", at)
@@ -454,7 +454,7 @@ class LessonInterpreter(Interpreter):
 
     def exec_For(self, node):  # noqa: N802
         at = self.offset(node.iter)
-        bounds = [self.eval(argument) for argument in node.iter.args]
+        bounds = [self.evaluate_node(argument) for argument in node.iter.args]
         steps = self.run(at, range, *bounds)
         try:
             count = len(steps)
@@ -472,14 +472,14 @@ class LessonInterpreter(Interpreter):
                 continue
 
     def exec_If(self, node):  # noqa: N802
-        if self.truth(self.eval(node.test), self.offset(node.test)):
+        if self.truth(self.evaluate_node(node.test), self.offset(node.test)):
             self.exec_block(node.body)
         else:
             self.exec_block(node.orelse)
 
     def exec_Assert(self, node):  # noqa: N802
-        if not self.truth(self.eval(node.test), self.offset(node.test)):
-            message = () if node.msg is None else (self.eval(node.msg),)
+        if not self.truth(self.evaluate_node(node.test), self.offset(node.test)):
+            message = () if node.msg is None else (self.evaluate_node(node.msg),)
             raise self.run_error(AssertionError(*message), self.offset(node))
 
     # -- builtins (called only by name, from safe_ast.BUILTINS) --
@@ -641,7 +641,7 @@ class LessonRunner:
         statements = cell.statements
         last = statements[-1] if cell.show_last else None
         for statement in statements:
-            result = interpreter.exec(statement)
+            result = interpreter.execute(statement)
             if statement is last and result is not None:
                 at = interpreter.offset(statement)
                 text = interpreter.run(at, repr, result)

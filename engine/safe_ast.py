@@ -620,7 +620,7 @@ class Interpreter:
     def evaluate_to_tensor(self, node: ast.expr):
         """The node's value as a tensor (numbers and lists become one, as tensor() makes)."""
         self.start_clock()
-        value = self.eval(node)
+        value = self.evaluate_node(node)
         if isinstance(value, self.backend.tensor_type):
             return value
         offset = self.source.node_offset(node)
@@ -690,7 +690,7 @@ class Interpreter:
         return operator_offset(self.source, left, right, symbol)
 
     # -- dispatch --
-    def eval(self, node: ast.AST):
+    def evaluate_node(self, node: ast.AST):
         if time.monotonic() > self.deadline:
             raise self.fail(f"time limit exceeded ({self.time_limit:g} s)", self.offset(node))
         method = getattr(self, "eval_" + type(node).__name__, None)
@@ -723,7 +723,7 @@ class Interpreter:
             return wrapped
 
     def eval_Attribute(self, node):  # noqa: N802
-        owner = self.eval(node.value)
+        owner = self.evaluate_node(node.value)
         at = self.source.node_end(node) - len(node.attr)
         return self.get_attribute(owner, node.attr, at)
 
@@ -754,7 +754,7 @@ class Interpreter:
         """(function, name, size guard, offset, owner or None) for a call, from the table only."""
         if isinstance(node, ast.Name):
             return self.resolve_name_callee(node)
-        owner = self.eval(node.value)
+        owner = self.evaluate_node(node.value)
         attr = node.attr
         at = self.source.node_end(node) - len(attr)
         kind, _, methods = self._attribute_table(owner)
@@ -782,8 +782,8 @@ class Interpreter:
 
     def eval_Call(self, node):  # noqa: N802
         function, name, predictor, at, owner = self.resolve_callee(node.func)
-        args = [self.eval(arg) for arg in node.args]
-        kwargs = {keyword.arg: self.eval(keyword.value) for keyword in node.keywords}
+        args = [self.evaluate_node(arg) for arg in node.args]
+        kwargs = {keyword.arg: self.evaluate_node(keyword.value) for keyword in node.keywords}
         self.guard(name, predictor, args if owner is None else [owner, *args], kwargs, at)
         result = self.check_value(self.run(at, function, *args, **kwargs), at)
         if self.after_call is not None:
@@ -791,8 +791,8 @@ class Interpreter:
         return result
 
     def eval_Subscript(self, node):  # noqa: N802
-        owner = self.eval(node.value)
-        index = self.eval(node.slice)
+        owner = self.evaluate_node(node.value)
+        index = self.evaluate_node(node.slice)
         at = self.source.text.find("[", self.source.node_end(node.value),
                                    self.source.node_end(node))
         at = at if at >= 0 else self.offset(node)
@@ -807,13 +807,13 @@ class Interpreter:
                                 f"(use ints and slices)", at)
 
     def eval_Slice(self, node):  # noqa: N802
-        parts = [None if part is None else self.eval(part)
+        parts = [None if part is None else self.evaluate_node(part)
                  for part in (node.lower, node.upper, node.step)]
         return slice(*parts)
 
     def eval_BinOp(self, node):  # noqa: N802
-        left = self.eval(node.left)
-        right = self.eval(node.right)
+        left = self.evaluate_node(node.left)
+        right = self.evaluate_node(node.right)
         function, symbol = BINARY_OPERATORS[type(node.op)]
         at = self.operator_offset(node.left, node.right, symbol)
         return self.binary(function, symbol, left, right, at)
@@ -847,7 +847,7 @@ class Interpreter:
                                 f"(limit {MAX_SEQUENCE_ELEMENTS:,})", at)
 
     def eval_UnaryOp(self, node):  # noqa: N802
-        operand = self.eval(node.operand)
+        operand = self.evaluate_node(node.operand)
         at = self.offset(node)
         if isinstance(node.op, ast.Not):
             return not self.truth(operand, at)
@@ -856,10 +856,10 @@ class Interpreter:
         return self.check_value(self.run(at, UNARY_OPERATORS[type(node.op)], operand), at)
 
     def eval_Compare(self, node):  # noqa: N802
-        left_node, left = node.left, self.eval(node.left)
+        left_node, left = node.left, self.evaluate_node(node.left)
         result = True
         for position, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
-            right = self.eval(right_node)
+            right = self.evaluate_node(right_node)
             function, symbol = COMPARISONS[type(op)]
             at = self.operator_offset(left_node, right_node, symbol)
             if _is_array(left) or _is_array(right):
@@ -874,7 +874,7 @@ class Interpreter:
         is_and = isinstance(node.op, ast.And)
         value = None
         for position, operand in enumerate(node.values):
-            value = self.eval(operand)
+            value = self.evaluate_node(operand)
             if position == len(node.values) - 1:
                 break
             if self.truth(value, self.offset(operand)) != is_and:
@@ -882,15 +882,16 @@ class Interpreter:
         return value
 
     def eval_IfExp(self, node):  # noqa: N802
-        if self.truth(self.eval(node.test), self.offset(node.test)):
-            return self.eval(node.body)
-        return self.eval(node.orelse)
+        if self.truth(self.evaluate_node(node.test), self.offset(node.test)):
+            return self.evaluate_node(node.body)
+        return self.evaluate_node(node.orelse)
 
     def eval_List(self, node):  # noqa: N802
-        return self.check_value([self.eval(item) for item in node.elts], self.offset(node))
+        return self.check_value([self.evaluate_node(item) for item in node.elts], self.offset(node))
 
     def eval_Tuple(self, node):  # noqa: N802
-        return self.check_value(tuple(self.eval(item) for item in node.elts), self.offset(node))
+        items = tuple(self.evaluate_node(item) for item in node.elts)
+        return self.check_value(items, self.offset(node))
 
 
 def _is_tensor_data(value) -> bool:
