@@ -75,3 +75,38 @@ def _history_text(win) -> str:
         else:
             lines.append(line)
     return "\n".join(lines)
+
+
+@pytest.fixture
+def run_app_and_look():
+    """``run_app_and_look(args, look, besides=None)``: start the app as ``python main.py ARGS``
+    would, call ``look(window)`` on the window it opened (not ``besides``), close it and
+    return ``run_app``'s exit status."""
+    return _run_app_and_look
+
+
+def _run_app_and_look(args, look, besides=None) -> int:
+    import sys
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui import app as app_module
+    from gui.main_window import MainWindow
+
+    def look_and_quit():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+                   and w.isVisible() and w is not besides]
+        if windows:
+            look(windows[-1])
+        for win in windows:
+            win.files.unsaved_answer = "discard"
+            win.close()
+        QApplication.instance().quit()
+
+    previous_hook = sys.excepthook  # run_app installs the window's hook
+    QTimer.singleShot(1200, look_and_quit)
+    try:
+        return app_module.run_app([str(arg) for arg in args])
+    finally:
+        sys.excepthook = previous_hook

@@ -5,9 +5,9 @@ chain rule explained at each step (pytest-qt, offscreen)."""
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
 from engine.lesson import LessonRunner, load_lesson
 from gui.lesson_session import builtin_lessons
@@ -206,32 +206,13 @@ def test_check_with_pytorch_from_the_lesson_menu(window):
     window.torch_check.cancel()
 
 
-def test_python_main_py_lesson_opens_it(qtbot, monkeypatch):
-    import sys
-
-    from gui import app as app_module
-    from gui.main_window import MainWindow
-
+def test_python_main_py_lesson_opens_it(qtbot, run_app_and_look):
     seen = {}
-    previous_hook = sys.excepthook
 
-    def look_and_quit():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible()]
-        if windows:
-            seen["lesson"] = windows[-1].lesson.path
-            seen["visible"] = windows[-1].lessons.isVisible()
-        for win in windows:
-            win.files.unsaved_answer = "discard"
-            win.close()
-        QApplication.instance().quit()
+    def look(opened):
+        seen.update(lesson=opened.lesson.path, visible=opened.lessons.isVisible())
 
-    QTimer.singleShot(1200, look_and_quit)
-    try:
-        status = app_module.run_app([str(SOURCE_LESSON)])
-    finally:
-        sys.excepthook = previous_hook
-    assert status == 0
+    assert run_app_and_look([SOURCE_LESSON], look) == 0
     assert seen == {"lesson": str(SOURCE_LESSON), "visible": True}
 
 

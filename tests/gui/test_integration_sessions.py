@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox
 
 from gui.lesson_session import builtin_lessons
@@ -238,36 +237,18 @@ def test_closing_saved_work_does_not_ask(qtbot, window, tmp_path):
     assert window.files.question is None and not window.isVisible()
 
 
-def test_python_main_py_session_json_opens_it(qtbot, window, tmp_path):
-    import sys
-
-    from gui import app as app_module
-    from gui.main_window import MainWindow
-
+def test_python_main_py_session_json_opens_it(qtbot, window, tmp_path, run_app_and_look):
     window.session.set_inputs(expression="(x * x).sum()")
     window.inputs.load_from_session()
     window.backward()
     path = tmp_path / "cli.json"
     window.files.save_to(path)
     seen = {}
-    previous_hook = sys.excepthook
 
-    def look_and_quit():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible() and w is not window]
-        if windows:
-            seen["expression"] = field(windows[-1], "expressionInput")
-            seen["file"] = windows[-1].files.path
-        for win in windows:
-            win.files.unsaved_answer = "discard"
-            win.close()
-        QApplication.instance().quit()
+    def look(opened):
+        seen.update(expression=field(opened, "expressionInput"), file=opened.files.path)
 
-    QTimer.singleShot(1200, look_and_quit)
-    try:
-        assert app_module.run_app([str(path)]) == 0
-    finally:
-        sys.excepthook = previous_hook
+    assert run_app_and_look([path], look, besides=window) == 0
     assert seen == {"expression": "(x * x).sum()", "file": str(path)}
 
 

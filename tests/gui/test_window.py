@@ -453,29 +453,11 @@ def test_wheel_and_menu_zoom_the_graph(qtbot, window):
     assert view.ax.get_xlim() == pytest.approx(view.picture.full_limits[0])
 
 
-def test_run_app_opens_the_window_and_explains_a_file(qtbot, tmp_path, monkeypatch):
-    import sys
-
-    from PySide6.QtCore import QTimer
-
-    from gui import app as app_module
-    from gui.main_window import MainWindow
-
+def test_run_app_opens_the_window_and_explains_a_file(qtbot, tmp_path, run_app_and_look):
     seen = {}
-    previous_hook = sys.excepthook
 
-    def look_and_quit():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible()]
-        seen["error"] = windows[-1].findChild(QLabel, "errorLabel").text() if windows else None
-        for win in windows:
-            win.close()
-        QApplication.instance().quit()
+    def look(opened):
+        seen["error"] = opened.findChild(QLabel, "errorLabel").text()
 
-    QTimer.singleShot(800, look_and_quit)
-    try:
-        status = app_module.run_app([str(tmp_path / "missing.json")])
-    finally:
-        sys.excepthook = previous_hook
-    assert status == 0
+    assert run_app_and_look([tmp_path / "missing.json"], look) == 0
     assert "missing.json" in seen["error"] and "no such file" in seen["error"]
