@@ -19,6 +19,9 @@ __all__ = ["PlaybackBar", "ElidedLabel", "step_caption"]
 
 def step_caption(session) -> str:
     """What the animation shows now, in words."""
+    error = session.error
+    if error and error["kind"] == "input" and session.graph is not None:
+        return "the graph is the last one that worked: fix the input above"
     if not session.steps:
         if session.error_text:
             return "backward stopped before its first step"
@@ -91,6 +94,7 @@ class PlaybackBar(QWidget):
         player.playing_changed.connect(self._on_playing_changed)
         session.step_changed.connect(self._on_step_changed)
         session.pass_changed.connect(self._on_pass_changed)
+        session.error_changed.connect(self._on_pass_changed)
         self._on_pass_changed()
 
     def _button(self, name: str, text: str, tip: str) -> QPushButton:

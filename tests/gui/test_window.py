@@ -230,9 +230,12 @@ def test_bad_expression_is_shown_inline(qtbot, window, text, message, marked):
         assert field.selectedText() == marked
     assert "column" in child(window, "errorDetail", QLabel).text()
     assert QApplication.activeModalWidget() is None
+    caption = child(window, "stepLabel", QLabel)
+    assert "the graph is the last one that worked" in caption.text()
     type_into(qtbot, window, "expressionInput", "x.sum()", enter=True)
     assert label.text() == ""
     assert not field.property("invalid")
+    assert "last one that worked" not in caption.text()
 
 
 def test_bad_x_is_shown_under_x(qtbot, window):
