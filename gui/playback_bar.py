@@ -22,6 +22,8 @@ def step_caption(session) -> str:
     error = session.error
     if error and error["kind"] == "input" and session.graph is not None:
         return "the graph is the last one that worked: fix the input above"
+    if error and error.get("non_scalar"):
+        return "no backward pass: y is not a scalar (see above)"
     if not session.steps:
         if session.error_text:
             return "backward stopped before its first step"

@@ -261,6 +261,7 @@ def test_non_scalar_output_offers_ones(qtbot, window):
     assert error(window) == "RuntimeError: grad can be implicitly created only for scalar outputs"
     ones = child(window, "onesButton", QPushButton)
     assert ones.isVisible()
+    assert "not a scalar" in child(window, "stepLabel", QLabel).text()
     qtbot.mouseClick(ones, Qt.LeftButton)
     assert error(window) == ""
     assert not ones.isVisible()
