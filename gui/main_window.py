@@ -230,8 +230,8 @@ class MainWindow(QMainWindow):
             run, "&retain_graph", self.inputs.retain_graph_check.setChecked, ["Ctrl+R"],
             checkable=True)
         self.reuse_action = self._action(
-            run, "Re&use graph", self.inputs.reuse_graph_check.setChecked, ["Ctrl+U"],
-            checkable=True)
+            run, "Re&use graph", self.inputs.reuse_graph_check.setChecked, [],
+            checkable=True)  # Alt+U (the check box's key): a text field on Linux eats Ctrl+U
         self.inputs.retain_graph_check.toggled.connect(self.retain_action.setChecked)
         self.inputs.reuse_graph_check.toggled.connect(self.reuse_action.setChecked)
         run.addSeparator()
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
                      name="saveAsAction")
         menu.addSeparator()
         self._action(menu, "&Export graph (PNG, SVG, PDF)…",
-                     lambda: self.files.ask_export("graph"), ["Ctrl+E"],
+                     lambda: self.files.ask_export("graph"), ["Ctrl+Shift+G"],
                      name="exportGraphAction")
         self._action(menu, "Export a&nimation (GIF, MP4)…",
                      lambda: self.files.ask_export("animation"), ["Ctrl+Shift+E"],

@@ -51,9 +51,34 @@ def test_no_key_means_two_things(window):
     assert not clashes
     for key in ("F11", "F1", "Shift+Return", "Shift+Enter", "Ctrl+Shift+Return",
                 "Ctrl+Shift+R", "Alt+N", "Alt+L", "Alt+T", "Alt+P", "Ctrl+S", "Ctrl+Shift+S",
-                "Ctrl+O", "Ctrl+E", "Ctrl+Shift+E", "Space", "Right", "Left", "End",
+                "Ctrl+O", "Ctrl+Shift+G", "Ctrl+Shift+E", "Space", "Right", "Left", "End",
                 "Ctrl+Shift+D", "Alt+R", "Alt+A", "Alt+F", "Alt+V", "Alt+U"):
         assert key in keys, key
+
+
+# Keys a focused text field keeps for itself: Qt's bindings for editing on Linux (X11:
+# Ctrl+E end of line, Ctrl+U clear the line, Ctrl+K), Windows (Ctrl+Y redo) and everywhere.
+TEXT_FIELD_KEYS = {"Ctrl+A", "Ctrl+C", "Ctrl+E", "Ctrl+K", "Ctrl+U", "Ctrl+V", "Ctrl+X",
+                   "Ctrl+Y", "Ctrl+Z", "Ctrl+Shift+Z"}
+
+
+def test_no_window_key_is_one_a_text_field_keeps(window):
+    """A window key the focused x or y field takes over would do nothing there, or worse
+    (Ctrl+U clears the field on Linux): none of the window's keys is one of those."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QLineEdit
+
+    field = window.findChild(QLineEdit, "xInput")
+    for key in every_key(window):
+        assert key not in TEXT_FIELD_KEYS, key
+        combination = QKeySequence(key)[0]
+        override = QKeyEvent(QEvent.ShortcutOverride, combination.key(),
+                             combination.keyboardModifiers())
+        override.ignore()
+        QApplication.sendEvent(field, override)  # this platform's own bindings
+        assert not override.isAccepted() or combination.keyboardModifiers() in (
+            Qt.NoModifier, Qt.ShiftModifier, Qt.KeypadModifier), key
 
 
 def test_f11_full_screen_and_back(qtbot, window):
