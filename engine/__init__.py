@@ -12,6 +12,8 @@ tensor([ 0.,  4.,  8., 12.])
 The backward pass is an object you can step through: see ``engine.BackwardPass``.
 """
 
+import warnings as _warnings
+
 from engine import methods as _methods
 from engine.autograd import AccumulateGrad, BackwardPass, Contribution, Node, Step, record_passes
 from engine.dtypes import bool_ as bool  # noqa: A001 - torch.bool
@@ -68,6 +70,10 @@ from engine.ops.shapes import (
 from engine.tensor import Size, Tensor
 
 _methods.attach_methods()
+
+# numpy warns where a float overflows or 0 * inf gives nan; torch returns inf and nan
+# silently. The filter covers warnings raised from the engine's own modules only.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
 
 float = float32  # noqa: A001 - torch.float
 double = float64

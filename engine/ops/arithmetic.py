@@ -361,7 +361,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         if result_dtype is dtypes.bool_:  # torch answers x ** True and x ** False without pow
             result = a.copy() if exponent else np.ones_like(a)
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 result = power_by_number(a, b)
         return record(result, PowBackward0, (input, exponent), exponent)
     _check_shapes(input, exponent)
@@ -369,7 +369,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
     if not result_dtype.is_floating_point:
         _check_not_bool(result_dtype)
         return record(_integer_power(a, b), PowBackward1, (input, exponent), None)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = np.power(a, b)
     return record(result, PowBackward1, (input, exponent), result)
 

@@ -1784,6 +1784,34 @@ def test_infinities_and_nans_backward(name):
     check(snippet)
 
 
+OVERFLOW_SCRIPT = """
+import {module} as torch
+big = torch.tensor([1e30, 0.0], requires_grad=True)
+outputs = [big * big, big + big * 1e9, big * float("inf"), big ** 50.0, torch.exp(big),
+           2.0 ** (big * 1e9), big - big * float("inf")]
+sum(output.sum() for output in outputs).backward()
+print(big.grad)
+"""
+
+
+@pytest.mark.parametrize("module", ["torch", "engine"])
+def test_overflow_and_nan_in_a_script_warn_nothing_as_in_torch(module):
+    """A user's script (Python's default warning filters, shown on stderr): float overflow
+    and 0 * inf give inf and nan silently. (pytest resets filters set at import time, so
+    this runs in a process of its own.)"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-W", "default", "-c",
+                           OVERFLOW_SCRIPT.format(module=module)],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("tensor([")
+
+
 MASKING_OPS = {
     "relu": lambda t, x: x.relu(),
     "clamp": lambda t, x: x.clamp(-0.75, 1.0),
