@@ -64,6 +64,7 @@ from engine.ops.shapes import (
     stack,
     t,
     transpose,
+    unbind,
     unsqueeze,
     view,
 )
@@ -101,5 +102,5 @@ __all__ = [
     "mul", "mv", "ne", "neg", "no_grad", "numel", "ones", "ones_like", "outer", "permute",
     "pow", "promote_types", "rand", "randn", "reciprocal", "record_passes", "relu", "reshape",
     "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
-    "t", "tanh", "tensor", "transpose", "unsqueeze", "view", "zeros", "zeros_like",
+    "t", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "view", "zeros", "zeros_like",
 ]

@@ -48,11 +48,14 @@ class Node:
     Subclasses set ``self._saved`` (a tuple of what their ``backward`` needs, read
     back through ``self.saved``, which raises once freed) and
     implement ``backward(grad) -> tuple`` with one gradient per input edge
-    (``None`` where that input needs no gradient).
+    (``None`` where that input needs no gradient). A node with several outputs
+    (``num_outputs > 1``) also implements ``gather(per_output) -> grad``, which makes
+    its one incoming gradient from each output's (``None`` where none arrived).
     """
 
     __slots__ = ("next_functions", "sequence_nr", "_saved", "_freed", "_input_meta",
                  "_pre_hooks", "_versions", "__weakref__")
+    num_outputs = 1
 
     def __init__(self, inputs=()):
         self.sequence_nr = next(_sequence)
@@ -60,7 +63,8 @@ class Node:
         meta = []
         for operand in inputs:
             if getattr(operand, "_requires_grad", False):
-                edges.append((operand.grad_fn or operand._grad_accumulator(), 0))
+                edges.append((operand.grad_fn or operand._grad_accumulator(),
+                              operand._output_nr))
                 meta.append((operand._data.shape, operand._data.dtype))
             else:
                 edges.append((None, 0))
@@ -210,10 +214,16 @@ class RemovableHandle:
 
 
 class Contribution(NamedTuple):
-    """One gradient arriving at a node along one edge (before they are summed)."""
+    """One gradient arriving at a node along one edge (before they are summed).
+
+    ``output_nr`` says which of the node's outputs it is the gradient of: always 0
+    except for a node with several outputs (``UnbindBackward0``), whose gradients are
+    summed per output and then combined by ``node.gather``.
+    """
 
     source: Node | None
     grad: np.ndarray
+    output_nr: int = 0
 
 
 class Step(NamedTuple):
@@ -305,7 +315,8 @@ class BackwardPass:
         self.error: Exception | None = None
         self.failed_node: Node | None = None  # the node whose step raised ``error``
         self._dependencies = _count_dependencies(root)
-        self._pending: dict[Node, list] = {root: [_new_tuple(Contribution, (None, root_grad))]}
+        self._pending: dict[Node, list] = {
+            root: [_new_tuple(Contribution, (None, root_grad, output._output_nr))]}
         self._ready: list = []
         self._tiebreak = itertools.count()
         self._push_ready(root)
@@ -359,8 +370,10 @@ class BackwardPass:
         heapq.heappush(self._ready, (-node.sequence_nr, next(self._tiebreak), node))
 
     def _run_node(self, node: Node, contributions: list) -> Step:
-        grad = contributions[0][1]
-        if len(contributions) > 1:
+        if node.num_outputs > 1:
+            grad = node.gather(_sum_per_output(contributions, node.num_outputs))
+        else:
+            grad = contributions[0][1]
             for contribution in contributions[1:]:
                 grad = grad + contribution[1]
         if node._pre_hooks:
@@ -380,7 +393,8 @@ class BackwardPass:
         """Queue each outgoing gradient for its next node; return them as sent."""
         sent = []
         pending, dependencies = self._pending, self._dependencies
-        for (target, _), grad, meta in zip(node.next_functions, grads_out, node._input_meta):
+        for (target, output_nr), grad, meta in zip(node.next_functions, grads_out,
+                                                   node._input_meta):
             if target is None:
                 sent.append(None)
                 continue
@@ -390,7 +404,7 @@ class BackwardPass:
                 shape, dtype = meta
                 if grad.dtype != dtype or grad.shape != shape:
                     grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
-                contribution = _new_tuple(Contribution, (node, grad))
+                contribution = _new_tuple(Contribution, (node, grad, output_nr))
                 if target in pending:
                     pending[target].append(contribution)
                 else:
@@ -469,6 +483,15 @@ def _root_of(output, gradient):
                 f"output[0] has a shape of {_size(output._data.shape)}.")
     root = output.grad_fn if output.grad_fn is not None else output._grad_accumulator()
     return root, root_grad
+
+
+def _sum_per_output(contributions: list, num_outputs: int) -> list:
+    """The gradient of each output of a multi-output node (``None`` where none arrived)."""
+    per_output = [None] * num_outputs
+    for contribution in contributions:
+        slot, grad = contribution[2], contribution[1]
+        per_output[slot] = grad if per_output[slot] is None else per_output[slot] + grad
+    return per_output
 
 
 _SCALAR_ONES: dict = {}

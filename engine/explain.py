@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Explanation", "explain", "format_values", "RULES"]
+__all__ = ["Explanation", "explain", "format_values", "how_gradients_arrived",
+           "gradients_per_output", "RULES"]
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,40 @@ _MOVES = {
     "UnsqueezeBackward0": "unsqueeze", "TransposeBackward0": "transpose", "TBackward0": "t",
     "PermuteBackward0": "permute", "SelectBackward0": "index", "SliceBackward0": "slice",
     "CatBackward0": "cat", "StackBackward0": "stack", "CloneBackward0": "clone",
+    "UnbindBackward0": "unbind",
     "AliasBackward0": "alias", "ToCopyBackward0": "dtype conversion",
 }
+
+
+def how_gradients_arrived(step, terms: int | None = None) -> str | None:
+    """How the gradients that reached a node made its ``grad_in``, or None for one gradient.
+
+    Several along edges into one output are summed; a node with several outputs
+    (``UnbindBackward0``) stacks one gradient per output, zeros where none came.
+    ``terms`` caps how many parts are written out.
+    """
+    contributions = step.contributions
+    total = format_values(step.grad_in)
+    if step.node.num_outputs > 1:
+        parts = [f"output {number}: {' + '.join(map(format_values, grads)) or 'none (zeros)'}"
+                 for number, grads in enumerate(gradients_per_output(step))]
+        if terms is not None and len(parts) > terms:
+            parts = parts[:terms - 1] + [f"... ({len(parts)} outputs)"]
+        return f"{'; '.join(parts)}; stacked along dim {step.node.dim} = {total}"
+    if len(contributions) < 2:
+        return None
+    parts = [format_values(c.grad) for c in contributions]
+    if terms is not None and len(parts) > terms:
+        parts = parts[:terms - 1] + [f"... ({len(parts)} terms)"]
+    return f"contributions summed: {' + '.join(parts)} = {total}"
+
+
+def gradients_per_output(step) -> list:
+    """For each output of the step's node, the gradients that arrived for it (a list each)."""
+    per_output = [[] for _ in range(step.node.num_outputs)]
+    for contribution in step.contributions:
+        per_output[contribution.output_nr].append(contribution.grad)
+    return per_output
 
 
 def format_values(array, limit: int = 8) -> str:
@@ -249,9 +282,9 @@ def explain(step, leaf_name: str = "x") -> Explanation:
         rule = r"$\partial out_i/\partial a_j \in \{0, 1\}$"
         outputs = (f"grad moved back through the {move}",) * len(step.node.next_functions)
     lines = [f"incoming gradient: {format_values(step.grad_in)}"]
-    if len(step.contributions) > 1:
-        parts = " + ".join(format_values(c.grad) for c in step.contributions)
-        lines.append(f"contributions summed: {parts} = {format_values(step.grad_in)}")
+    arrival = how_gradients_arrived(step)
+    if arrival:
+        lines.append(arrival)
     lines += _outgoing_lines(step, outputs)
     if step.freed:
         lines.append("saved tensors freed after this step (retain_graph=False)")
@@ -284,9 +317,9 @@ def _plugged_in(step, how: str) -> str | None:
 
 def _explain_accumulation(step, name: str) -> Explanation:
     lines = []
-    if len(step.contributions) > 1:
-        parts = " + ".join(format_values(c.grad) for c in step.contributions)
-        lines.append(f"contributions summed: {parts} = {format_values(step.grad_in)}")
+    arrival = how_gradients_arrived(step)
+    if arrival:
+        lines.append(arrival)
     if step.grad_before is None:
         lines.append(f".grad: None -> {format_values(step.grad_after)} "
                      "(first backward: the buffer is created)")

@@ -132,6 +132,7 @@ _METHODS = {
     "view": shapes.view, "reshape": shapes.reshape, "flatten": shapes.flatten,
     "transpose": shapes.transpose, "t": shapes.t, "permute": shapes.permute,
     "unsqueeze": shapes.unsqueeze, "squeeze": shapes.squeeze, "clone": shapes.clone,
+    "unbind": shapes.unbind,
     "eq": comparison.eq, "ne": comparison.ne, "lt": comparison.lt, "le": comparison.le,
     "gt": comparison.gt, "ge": comparison.ge, "equal": comparison.equal,
     "allclose": comparison.allclose,

@@ -246,7 +246,7 @@ def check_sequence(value) -> None:
 _ELEMENTWISE = ("add sub mul div neg pow reciprocal exp log sqrt abs sin cos tanh sigmoid relu "
                 "clamp clip maximum minimum sum mean max min softmax log_softmax eq ne lt le gt "
                 "ge allclose clone reshape flatten").split()
-_VIEWS = "transpose t permute unsqueeze squeeze equal".split()
+_VIEWS = "transpose t permute unsqueeze squeeze unbind equal".split()
 
 # torch.<name>(...): the functions an expression or lesson may call, with their size guard.
 FUNCTIONS = {

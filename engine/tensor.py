@@ -62,6 +62,7 @@ class Tensor:
     _accumulator_ref = None
     _counter = None  # torch's version counter (a one-item list shared with views), made on demand
     _base = None  # the tensor this one is a view of, as torch's ``._base``
+    _output_nr = 0  # which output of grad_fn this is (unbind's outputs count 0, 1, ...)
 
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
 
@@ -273,7 +274,15 @@ class Tensor:
         """torch's refusal to modify a leaf that requires grad (or a view of one) in place."""
         if not is_grad_enabled():
             return
-        if self.grad_fn is None and self._requires_grad:
+        node = self.grad_fn
+        if node is not None and node.num_outputs > 1 and self._base is not None:
+            raise RuntimeError(
+                f"Output {self._output_nr} of {node.name().removesuffix('Backward0')} is a view "
+                "and is being modified inplace. This view is the output of a function that "
+                "returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place "
+                "one.")
+        if node is None and self._requires_grad:
             raise RuntimeError(LEAF_IN_PLACE_MESSAGE)
         base = self._base
         if base is not None and base.grad_fn is None and base._requires_grad:
@@ -339,7 +348,9 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[index] for index in range(self._data.shape[0]))
+        from engine.ops.shapes import unbind
+
+        return iter(unbind(self, 0))  # as torch: one UnbindBackward0 for all the rows
 
     def __bool__(self) -> bool:
         if self._data.size != 1:

@@ -643,7 +643,8 @@ def _trace_json(problem, graph, records, history, options) -> dict:
             entry = {"index": step.index, "node": node_ref(step.node),
                      "grad_in": _values(step.grad_in),
                      "contributions": [{"from": None if c.source is None else node_ref(c.source),
-                                        "grad": _values(c.grad)} for c in step.contributions]}
+                                        "grad": _values(c.grad), "output_nr": c.output_nr}
+                                       for c in step.contributions]}
             if step.is_accumulation:
                 entry.update(leaf=names.leaf(step.leaf), grad_before=_values(step.grad_before),
                              grad_after=_values(step.grad_after))

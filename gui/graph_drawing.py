@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.path import Path
 
-from engine.explain import format_values
+from engine.explain import format_values, gradients_per_output
 from engine.graph import node_id
 from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
 from gui.graph_layout import layered_positions, node_text
@@ -209,6 +209,17 @@ class GraphPicture:
         if value is MISSING:
             return None
         return format_values(value)
+
+    def arrival_note(self, index: int | None = None) -> str | None:
+        """The note beside the node running at ``index``: how the gradients that reached
+        it were summed (or stacked, for a node with several outputs); None if one came."""
+        index = self.index if index is None else index
+        if not 0 <= index < len(self.steps):
+            return None
+        step = self.steps[index]
+        if len(step.contributions) > 1 or step.node.num_outputs > 1:
+            return _sum_text(step)
+        return None
 
     def remove(self) -> None:
         """Take every artist of this picture off the axes."""
@@ -581,9 +592,10 @@ class GraphPicture:
 
     def _step_notes(self, items, index: int, travel: float) -> None:
         step, key, style = self.steps[index], self._step_keys[index], self.style
-        summed = len(step.contributions) > 1
+        note = self.arrival_note(index)
+        summed = note is not None
         if summed:  # above an AccumulateGrad (its leaf's note is below), else below the node
-            self._note_beside(items, key, _sum_text(step), style.foreground, style.note_face,
+            self._note_beside(items, key, note, style.foreground, style.note_face,
                               style.note_edge, above=step.is_accumulation)
         elif step.contributions and step.contributions[0].source is None:
             for source in self.graph.predecessors(key):
@@ -687,6 +699,15 @@ def _fit(values, low_px: float, high_px: float, size_px: float) -> tuple:
 
 
 def _sum_text(step) -> str:
+    """The gradients that reached a node and what they made: ``a + b`` / ``= c``; for a
+    node with several outputs, one line per output and the stacked result."""
+    if step.node.num_outputs > 1:
+        per_output = gradients_per_output(step)
+        lines = [f"out {number}: " + (" + ".join(map(format_values, grads)) or "zeros")
+                 for number, grads in enumerate(per_output[:MAX_TERMS])]
+        if len(per_output) > MAX_TERMS:
+            lines.append(f"... ({len(per_output)} outputs)")
+        return "\n".join(lines) + f"\nstacked = {format_values(step.grad_in)}"
     values = [format_values(c.grad) for c in step.contributions]
     if len(values) > MAX_TERMS:
         values = values[:MAX_TERMS - 1] + [f"... ({len(values)} terms)"]

@@ -13,11 +13,12 @@ import warnings
 import numpy as np
 
 from engine.autograd import Node
+from engine.grad_mode import _state as _grad_state
 from engine.ops.common import check_tensor, record
 from engine.tensor import Size, Tensor
 
 __all__ = ["view", "reshape", "flatten", "transpose", "t", "permute", "numpy_T", "unsqueeze",
-           "squeeze", "cat", "stack", "clone", "getitem", "normalize_dim"]
+           "squeeze", "cat", "stack", "unbind", "clone", "getitem", "normalize_dim"]
 
 T_DEPRECATION_WARNING = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
@@ -344,6 +345,52 @@ def select(input: Tensor, dim: int, index: int, shown_dim: int | None = None) ->
     index %= size
     data = input._data[(slice(None),) * dim + (index, Ellipsis)]  # a view, even when 0-d
     return _view(data, SelectBackward0, (input,), dim, index)
+
+
+class UnbindBackward0(Node):
+    """unbind(dim): one node for all the slices; their gradients are stacked back along dim
+    (zeros for a slice whose gradient never arrived)."""
+
+    __slots__ = ("num_outputs", "dim", "slice_shape")
+
+    def __init__(self, inputs, dim):
+        Node.__init__(self, inputs)
+        shape = inputs[0]._data.shape
+        self.num_outputs, self.dim = shape[dim], dim
+        self.slice_shape = shape[:dim] + shape[dim + 1:]
+
+    def gather(self, per_output: list) -> np.ndarray:
+        dtype = next(grad.dtype for grad in per_output if grad is not None)
+        return np.stack([np.zeros(self.slice_shape, dtype) if grad is None else grad
+                         for grad in per_output], axis=self.dim)
+
+    def backward(self, grad):
+        return (grad,)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """torch.unbind: the slices along ``dim`` as a tuple of views sharing one node.
+
+    >>> import engine as torch
+    >>> a, b = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True).unbind()
+    >>> b, a.grad_fn is b.grad_fn
+    (tensor([3., 4.], grad_fn=<UnbindBackward0>), True)
+    """
+    dim = normalize_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    node = None
+    if _grad_state["enabled"] and input._requires_grad:
+        node = UnbindBackward0((input,), dim)
+    counter, base = input._version_counter(), input if input._base is None else input._base
+    slices = []
+    for index in range(input._data.shape[dim]):
+        piece = Tensor._wrap(input._data[(slice(None),) * dim + (index, Ellipsis)])
+        piece._counter, piece._base = counter, base
+        if node is not None:
+            piece.grad_fn, piece._requires_grad, piece._output_nr = node, True, index
+        slices.append(piece)
+    return tuple(slices)
 
 
 class SliceBackward0(Node):

@@ -132,6 +132,9 @@ CASES = {
     "clamp": (lambda a: engine.clamp(a, min=-1.0, max=1.0), [_values((3, 4))]),
     "clamp_min": (lambda a: a.clamp(min=0.5), [_values((3, 4))]),
     "clamp_max": (lambda a: a.clamp(max=-0.5), [_values((3, 4))]),
+    "unbind": (lambda a: (lambda c: c[0] * c[1] + c[2])(a.unbind(1)), [_values(M23)]),
+    "unbind_one_used": (lambda a: a.unbind()[1].exp(), [_values(M23)]),
+    "iterate_rows": (lambda a: sum(row * (i + 1) for i, row in enumerate(a)), [_values(M23)]),
     "clamp_tensor_bounds": (lambda a, low, high: a.clamp(low, high),
                             [_values(M23), _values(V3, seed=2), _values(M23, seed=3)]),
     "maximum": (lambda a, b: engine.maximum(a, b), [_values(M23), _values(M23, seed=2)]),
@@ -257,6 +260,6 @@ def test_every_differentiable_function_is_checked():
         "ViewBackward0", "UnsafeViewBackward0", "TransposeBackward0", "TBackward0",
         "PermuteBackward0", "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1",
         "SqueezeBackward4", "CatBackward0", "StackBackward0", "CloneBackward0",
-        "SelectBackward0", "SliceBackward0",
+        "SelectBackward0", "SliceBackward0", "UnbindBackward0",
     }
     assert expected <= names, sorted(expected - names)

@@ -162,6 +162,13 @@ y.grad
 y.requires_grad = False
 [y.requires_grad, y.is_leaf, y.grad_fn is None]
 # %%
+m = t.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+top, bottom = m
+rows = list(m)
+(top * 2 + rows[1]).sum().backward()
+print(top.grad_fn.name(), top.grad_fn is bottom.grad_fn, m.unbind(1)[0])
+m.grad
+# %%
 if y.grad is not None and y.grad.sum() > 0:
     print("positive")
 elif True:

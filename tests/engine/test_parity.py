@@ -459,6 +459,14 @@ OPS = {
     "index_vector": unary(lambda t, x: x[2], _vector),
     "index_vector_slice": unary(lambda t, x: x[::2], _vector),
     "index_int_tensor": unary(lambda t, x: x[t.tensor(1)]),
+    # unbind and iteration: one UnbindBackward0 for all the slices
+    "unbind_rows_combined": unary(lambda t, x: (lambda r: r[0] * 2 + r[1] * 3)(x.unbind())),
+    "unbind_columns": unary(lambda t, x: (lambda c: c[0] - c[2])(t.unbind(x, 1))),
+    "unbind_one_used": unary(lambda t, x: x.unbind()[1].exp()),
+    "unbind_tuple": unary(lambda t, x: t.unbind(x, -1)),
+    "iterate_rows": unary(lambda t, x: t.stack([row * (i + 1) for i, row in enumerate(x)])),
+    "unpack_rows": unary(lambda t, x: (lambda a, b: a * b)(*x)),
+    "iterate_vector": unary(lambda t, x: sum(x), _vector),
     # dtype conversions
     "double": unary(lambda t, x: x.double()),
     "float_of_double": unary(lambda t, x: x.float(), lambda t: _matrix(t, t.float64)),
@@ -661,6 +669,9 @@ ERRORS = {
     "int_negative_power_tensor": lambda t: t.arange(3) ** t.tensor([-1, 2, 1]),
     "clamp_without_bounds": lambda t: t.ones(2).clamp(),
     "clamp_tensor_and_number": lambda t: t.ones(3).clamp(t.zeros(3), 1.0),
+    "unbind_zero_dim": lambda t: t.tensor(1.0).unbind(),
+    "unbind_dim_out_of_range": lambda t: t.ones(2).unbind(1),
+    "iterate_zero_dim_requiring_grad": lambda t: list(_scalar(t)),
     "clamp_number_and_tensor": lambda t: t.ones(3).clamp(0, t.ones(3)),
     "sum_keepdim_without_dim": lambda t: t.ones(3).sum(keepdim=True),
     "mean_keepdim_without_dim": lambda t: t.ones(3).mean(keepdim=False),
@@ -1449,6 +1460,16 @@ def _in_place_on_leaf_view_index(t):
     x = t.ones(2, 3, requires_grad=True)
     v = x[0]
     v.mul_(2)
+
+
+def _in_place_on_unbind_output(t):
+    rows = (t.ones(2, 3, requires_grad=True) * 2).unbind()
+    rows[1].add_(1)
+
+
+def _in_place_on_unbound_leaf(t):
+    first, _ = t.ones(2, 3, requires_grad=True)
+    first.mul_(2)
 
 
 def _in_place_retain_graph_then_modify(t):

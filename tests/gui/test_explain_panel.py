@@ -76,6 +76,16 @@ def test_a_leaf_name_that_mathtext_cannot_take_falls_back_to_x(panel):
         assert not panel.rule_label.pixmap().isNull(), name
 
 
+def test_unbind_stacks_the_gradients_of_its_outputs(panel):
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    first, second = x
+    unbind = next(step for step in steps_of((first * 2 + second).sum())
+                  if step.name == "UnbindBackward0")
+    panel.show_step(unbind, "x")
+    lines = panel.lines_view.toPlainText().splitlines()
+    assert "output 0: [2, 2]; output 1: [1, 1]; stacked along dim 0 = [[2, 2], [1, 1]]" in lines
+
+
 def test_broadcast_sum_is_written_out(panel):
     weight = torch.ones(2, 3, requires_grad=True)
     bias = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)

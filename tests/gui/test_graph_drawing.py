@@ -81,6 +81,25 @@ def test_accumulation_is_written_out():
     assert picture.leaf_note(leaf, 1) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"
 
 
+def test_arrivals_are_summed_or_for_unbind_stacked():
+    graph, steps, _, _ = lesson_pass()
+    picture = GraphPicture(new_axes(), graph, steps)
+    assert picture.arrival_note(0) is None                       # MulBackward0: one gradient
+    assert picture.arrival_note(2) == "[0, 2, 4, 6] + [0, 2, 4, 6]\n= [0, 4, 8, 12]"
+    x = engine.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    first, second = x                                           # one UnbindBackward0
+    y = (first * 2 + first).sum() + second.sum() * 0
+    steps = engine.BackwardPass(y).run().steps
+    unbind = next(i for i, step in enumerate(steps) if step.name == "UnbindBackward0")
+    picture = GraphPicture(new_axes(), to_networkx(y, names={"x": x}), steps)
+    assert picture.arrival_note(unbind) == ("out 0: [1, 1] + [2, 2]\nout 1: [0, 0]\n"
+                                            "stacked = [[3, 3], [0, 0]]")
+    second_only = x.unbind()[1].sum()
+    graph = to_networkx(second_only, names={"x": x})
+    picture = GraphPicture(new_axes(), graph, engine.BackwardPass(second_only).run().steps)
+    assert picture.arrival_note(1) == "out 0: zeros\nout 1: [1, 1]\nstacked = [[0, 0], [1, 1]]"
+
+
 def test_grads_before_and_failure_for_a_pass_that_stopped():
     graph, steps, x, y = lesson_pass()
     freed = {k for k in graph if graph.nodes[k].get("node") is not None
