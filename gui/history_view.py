@@ -154,7 +154,7 @@ class GradHistoryView(QTextBrowser):
                     style += "font-weight:bold;"
                 note = " <small>(when the animation gets there)</small>" if pending else ""
                 parts.append(
-                    f"<tr style='{style}'><td align='right' valign='top' width='22'>{number}</td>"
+                    f"<tr style='{style}'><td align='right' valign='top' nowrap>{number}</td>"
                     f"<td><p style='margin:0'>{html.escape(what)}{note}</p>"
                     f"<p style='{ARITHMETIC_STYLE}'>{html.escape(arithmetic)}</p></td></tr>")
             parts.append("</table>")

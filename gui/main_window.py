@@ -429,6 +429,8 @@ class MainWindow(QMainWindow):
         if self.lesson.lesson is not None:
             self.session.clear_history()
         self._show_lessons(self.lesson.path is not None)
+        if self.lesson.path is not None:
+            self._focus_graph()  # Space and the arrows drive the animation, not type into x
 
     def _on_lesson_restarted(self) -> None:
         self.passes.reset()

@@ -210,10 +210,11 @@ def test_python_main_py_lesson_opens_it(qtbot, run_app_and_look):
     seen = {}
 
     def look(opened):
-        seen.update(lesson=opened.lesson.path, visible=opened.lessons.isVisible())
+        seen.update(lesson=opened.lesson.path, visible=opened.lessons.isVisible(),
+                    keys_drive_the_graph=opened.graph_view.canvas.hasFocus())
 
     assert run_app_and_look([SOURCE_LESSON], look) == 0
-    assert seen == {"lesson": str(SOURCE_LESSON), "visible": True}
+    assert seen == {"lesson": str(SOURCE_LESSON), "visible": True, "keys_drive_the_graph": True}
 
 
 def test_zero_grad_leaves_the_lessons_tensors_alone(window):

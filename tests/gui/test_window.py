@@ -110,6 +110,22 @@ def test_a_sum_too_wide_for_the_history_is_stacked_as_on_paper(qtbot, window):
     assert view.horizontalScrollBar().maximum() == 0   # nothing cut, nothing to scroll to
 
 
+def test_a_two_digit_history_number_stays_on_one_line(qtbot, window):
+    type_into(qtbot, window, "expressionInput", "x.sum()")
+    for _ in range(11):
+        window.backward()
+        window.player.to_end()
+    view = child(window, "gradHistory")
+    document = view.document()
+    block = document.begin()
+    numbers = {}
+    while block.isValid():
+        if block.text().isdigit():
+            numbers[block.text()] = block.layout().lineCount()
+        block = block.next()
+    assert numbers["12"] == 1 and numbers["1"] == 1  # "12" is not drawn as "1" over "2"
+
+
 def test_the_lesson_buffer_states_match_torch(qtbot, window):
     torch = pytest.importorskip("torch")
     x = torch.arange(4.0).requires_grad_(True)
