@@ -321,13 +321,14 @@ class GraphPicture:
             bottom += (self.legend_text(legend).count("\n") + 1) * LINE_SPACING * legend * scale
         width, height = ax.bbox.width, ax.bbox.height
         unit = self._unit()
+        readable_x = unit / column
+        readable_y = unit / (2 * half_px[:, 1].max() + ROW_GAP_PX)
         x_fit, x_per_px = _fit(xs, left, right, width)
-        y_fit, y_per_px = _fit(ys, bottom, top, height)
+        # rows no further apart than they need to be: a second row never drifts to the bottom
+        y_fit, y_per_px = _fit(ys, bottom, top, height, most_spread=readable_y)
         self.full_limits = (x_fit, y_fit)
         x_home, y_home = x_fit, y_fit
         if self._crop:  # too dense to read: show the output's end at a readable scale
-            readable_x = unit / column
-            readable_y = unit / (2 * half_px[:, 1].max() + ROW_GAP_PX)
             if x_per_px > readable_x:
                 upper = xs.max() + right * readable_x
                 x_home = (upper - width * readable_x, upper)
@@ -690,11 +691,20 @@ def shape_path(marker: str, width: float, height: float, pad: float) -> Path:
     return Path(np.array(points, dtype=float), codes)
 
 
-def _fit(values, low_px: float, high_px: float, size_px: float) -> tuple:
-    """Limits showing every value with the margins given in pixels, and data per pixel."""
+def _fit(values, low_px: float, high_px: float, size_px: float,
+         most_spread: float | None = None) -> tuple:
+    """Limits showing every value with the margins given in pixels, and data per pixel.
+
+    ``most_spread`` (data per pixel) keeps values from being spread further apart than
+    that: the limits then grow evenly on both sides around them.
+    """
     span = float(values.max() - values.min())
     inner = max(size_px - low_px - high_px, 0.25 * size_px, 40.0)
     per_px = span / inner if span > 0 else 1.0 / max(size_px, 1.0)
+    if span > 0 and most_spread is not None and per_px < most_spread:
+        per_px = most_spread
+        spare = max(size_px - low_px - high_px - span / per_px, 0.0) / 2
+        low_px, high_px = low_px + spare, high_px + spare
     return (float(values.min() - low_px * per_px), float(values.max() + high_px * per_px)), per_px
 
 

@@ -100,6 +100,24 @@ def test_arrivals_are_summed_or_for_unbind_stacked():
     assert picture.arrival_note(1) == "out 0: zeros\nout 1: [1, 1]\nstacked = [[0, 0], [1, 1]]"
 
 
+def test_two_rows_stay_close_in_a_tall_view():
+    """A bias beside a weight makes a second row: it sits just below the first, not at the
+    bottom of a tall window, and whole-graph fit keeps it there."""
+    w = engine.tensor([0.5, -0.3], requires_grad=True)
+    b = engine.tensor(0.1, requires_grad=True)
+    y = (engine.dot(w, engine.tensor([1.0, 2.0])) + b).sigmoid()
+    ax = new_axes(size=(9, 9))
+    picture = GraphPicture(ax, to_networkx(y, names={"w": w, "b": b}, output_name="y"),
+                           engine.BackwardPass(y).run().steps)
+    for limits in (picture.home_limits, picture.full_limits):
+        ax.set_xlim(*limits[0])
+        ax.set_ylim(*limits[1])
+        rows = sorted({round(float(ax.transData.transform(picture.position(key))[1]), 3)
+                       for key in picture.keys})
+        assert len(rows) == 2
+        assert rows[1] - rows[0] < 120  # pixels, in a 900-pixel-tall view
+
+
 def test_grads_before_and_failure_for_a_pass_that_stopped():
     graph, steps, x, y = lesson_pass()
     freed = {k for k in graph if graph.nodes[k].get("node") is not None
