@@ -46,13 +46,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gui.graph_style import STYLES
+from gui.trace_report import (
+    NodeNames,
+    error_text,
+    failed_key,
+    graph_leaves,
+    print_trace,
+    step_table,
+    stopped_text,
+    trace_json,
+)
 
 __all__ = ["main", "EXIT_OK", "EXIT_RAISED", "EXIT_BAD_INPUT", "BadInputError"]
 
 EXIT_OK, EXIT_RAISED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_BACKWARD = 1_000
-TRACE_FORMAT = "autograd-viz-trace"
-TRACE_VERSION = 1
 
 PROG = "python main.py"
 OVERVIEW = """\
@@ -422,15 +430,6 @@ def _grads(leaves: dict) -> dict:
             for name, leaf in leaves.items()}
 
 
-def _leaves(graph) -> dict:
-    """Leaf name -> leaf tensor, for every leaf the graph reaches (unnamed ones: leafK)."""
-    leaves = {}
-    for _, data in graph.nodes(data=True):
-        if data.get("role") == "leaf":
-            leaves[data["label"]] = data["tensor"]
-    return leaves
-
-
 def _grad_history(leaves: dict, initial: dict, records: list[_PassRecord]) -> dict:
     """Each leaf's .grad states in order: before the first pass, then after every step
     that changed it."""
@@ -441,27 +440,6 @@ def _grad_history(leaves: dict, initial: dict, records: list[_PassRecord]) -> di
             if step.is_accumulation and id(step.leaf) in by_id:
                 history[by_id[id(step.leaf)]].append(step.grad_after)
     return history
-
-
-def _failed_key(graph, steps) -> str | None:
-    """The graph key of the node whose error stopped a pass (the pass does not say which).
-
-    The node that raised is the one the pass would have run next: of the nodes ready to
-    run (not run yet, every node sending them a gradient already run), the one created
-    last, as the engine orders them (the window reads the same from the pass's queue).
-    """
-    from engine.graph import node_id
-
-    ran = {node_id(graph, step.node) for step in steps}
-    ready = []
-    for key, data in graph.nodes(data=True):
-        if data.get("kind") not in ("function", "accumulate") or key in ran:
-            continue
-        senders = [source for source in graph.predecessors(key) if source != "output"]
-        if all(source in ran for source in senders):
-            node = data["node"]
-            ready.append((node.sequence_nr, node.is_freed, key))
-    return max(ready)[2] if ready else None
 
 
 def _picture_context(graph, records: list[_PassRecord], initial: dict) -> dict:
@@ -477,8 +455,8 @@ def _picture_context(graph, records: list[_PassRecord], initial: dict) -> dict:
     context = {"freed_before": freed,
                "grads_before": {keys[name]: value for name, value in before.items()}}
     if record.error is not None:
-        context["failed"] = _failed_key(graph, record.steps)
-        context["error"] = _error_text(record.error)
+        context["failed"] = failed_key(graph, record.steps)
+        context["error"] = error_text(record.error)
     return context
 
 
@@ -489,20 +467,20 @@ def _trace_command(options) -> int:
 
     problem = _build(options)
     graph = _graph(problem, to_networkx)
-    leaves = _leaves(graph)
+    leaves = graph_leaves(graph)
     initial = _grads(leaves)
     records = _run_passes(problem.output, options.backward, options.retain_graph, leaves)
     history = _grad_history(leaves, initial, records)
     failed = any(record.error is not None for record in records)
     if options.json is not None:
-        document = _trace_json(problem, graph, records, history, options)
+        document = trace_json(problem, graph, records, history, options)
         text = json.dumps(document, allow_nan=True) + "\n"
         if options.json == "-":
             sys.stdout.write(text)
         else:
             _write_text(Path(options.json), text)
     if options.json != "-":
-        _print_trace(problem, graph, records, history, options.backward, leaves)
+        print_trace(problem, graph, records, history, options.backward, leaves)
     if options.save is not None:
         _save_trace_session(options, problem, records, leaves, initial)
     return EXIT_RAISED if failed else EXIT_OK
@@ -522,175 +500,6 @@ def _write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise BadInputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-
-
-def _print_trace(problem, graph, records, history, count, leaves) -> None:
-    write = sys.stdout.write
-    for name, source in problem.sources.items():
-        write(f"{name} = {source}\n  {_indent(repr(problem.tensors[name]))}\n")
-    write(f"{problem.output_name} = {problem.expression}\n"
-          f"  {_indent(repr(problem.output))}\n")
-    names = _NodeNames(leaves)
-    for record in records:
-        write(f"\nbackward pass {record.number} of {count}: {problem.output_name}.backward()\n")
-        write(_step_table(record.steps, names, indent="  "))
-        if record.error is not None:
-            write(_stopped_text(graph, record, indent="  "))
-            continue
-        for name in leaves:
-            write(f"  {name}.grad = {_indent(record.shown[name])}\n")
-    if records and history:
-        from engine.explain import format_values
-
-        write("\n.grad history (each state of the buffer, in order)\n")
-        for name, states in history.items():
-            write(f"  {name}: {' -> '.join(format_values(state) for state in states)}\n")
-
-
-def _stopped_text(graph, record: _PassRecord, indent: str = "") -> str:
-    """Where the pass stopped (when it can be told) and the error, as Python prints it."""
-    key = _failed_key(graph, record.steps)
-    where = ""
-    if key is not None:
-        node = graph.nodes[key]["node"]
-        why = " (its saved tensors were freed by an earlier backward)" if node.is_freed else ""
-        where = f"{indent}stopped at {node.name()}{why}:\n"
-    return f"{where}{indent}{_error_text(record.error)}\n"
-
-
-def _indent(text: str, prefix: str = "  ") -> str:
-    return text.replace("\n", "\n" + prefix)
-
-
-def _error_text(error: BaseException) -> str:
-    message = " ".join(str(error).split())
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-class _NodeNames:
-    """How the trace names a node: its torch name, AccumulateGrad(x) for a leaf's sink."""
-
-    def __init__(self, leaves: dict):
-        self.by_id = {id(leaf): name for name, leaf in leaves.items()}
-
-    def leaf(self, tensor) -> str:
-        return self.by_id.get(id(tensor), "leaf")
-
-    def node(self, node) -> str:
-        variable = getattr(node, "variable", None)
-        if variable is not None:
-            return f"AccumulateGrad({self.leaf(variable)})"
-        return node.name()
-
-
-def _step_rows(steps, names: _NodeNames) -> list[tuple[str, str, str, str, str]]:
-    from engine.explain import format_values
-
-    rows = []
-    for step in steps:
-        if step.is_accumulation:
-            leaf = names.leaf(step.leaf)
-            sends = (f"{leaf}.grad: {format_values(step.grad_before)} -> "
-                     f"{format_values(step.grad_after)}")
-            saved = "-"
-        else:
-            parts = []
-            for slot, ((target, _), grad) in enumerate(zip(step.node.next_functions,
-                                                            step.grads_out)):
-                if target is None:
-                    parts.append(f"[{slot}] none (needs no grad)")
-                else:
-                    parts.append(f"[{slot}] {format_values(grad)} -> {names.node(target)}")
-            sends = "; ".join(parts) or "(no inputs)"
-            has_saved = any(value is not None for value in step.saved)
-            saved = "freed" if step.freed else ("kept" if has_saved else "-")
-        rows.append((str(step.index), names.node(step.node), format_values(step.grad_in),
-                     saved, sends))
-    return rows
-
-
-def _step_table(steps, names: _NodeNames, indent: str = "") -> str:
-    if not steps:
-        return f"{indent}(no step ran)\n"
-    header = ("step", "node", "gradient in", "saved", "gradient out, per next_functions edge")
-    rows = [header] + _step_rows(steps, names)
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
-        lines.append(indent + "  ".join(cells).rstrip() + "\n")
-    return "".join(lines)
-
-
-def _values(array):
-    if array is None:
-        return None
-    return array.tolist()
-
-
-def _trace_json(problem, graph, records, history, options) -> dict:
-    """The recorded passes for other tools (autograders, slides)."""
-    ids = graph.graph["ids"]
-    names = _NodeNames(_leaves(graph))
-
-    def node_ref(node):
-        return {"id": ids.get(id(node)), "name": node.name()}
-
-    passes = []
-    for record in records:
-        steps = []
-        for step in record.steps:
-            entry = {"index": step.index, "node": node_ref(step.node),
-                     "grad_in": _values(step.grad_in),
-                     "contributions": [{"from": None if c.source is None else node_ref(c.source),
-                                        "grad": _values(c.grad), "output_nr": c.output_nr}
-                                       for c in step.contributions]}
-            if step.is_accumulation:
-                entry.update(leaf=names.leaf(step.leaf), grad_before=_values(step.grad_before),
-                             grad_after=_values(step.grad_after))
-            else:
-                entry["grads_out"] = [
-                    {"slot": slot, "to": None if target is None else node_ref(target),
-                     "grad": _values(grad)}
-                    for slot, ((target, _), grad) in enumerate(zip(step.node.next_functions,
-                                                                    step.grads_out))]
-                entry["freed"] = bool(step.freed)
-            steps.append(entry)
-        passes.append({
-            "number": record.number, "steps": steps,
-            "error": None if record.error is None else {
-                "type": type(record.error).__name__, "message": str(record.error),
-                "node": _failed_ref(graph, record.steps)},
-            "grads": {name: _values(value) for name, value in record.grads.items()}})
-    output = problem.output
-    return {
-        "format": TRACE_FORMAT, "version": TRACE_VERSION,
-        "variables": [{"name": name, "source": source}
-                      for name, source in problem.sources.items()],
-        "expression": problem.expression,
-        "retain_graph": bool(options.retain_graph),
-        "output": {"name": problem.output_name, "repr": repr(output),
-                   "value": output.detach().numpy().tolist(), "shape": list(output.shape),
-                   "dtype": str(output.dtype).removeprefix("torch."),
-                   "grad_fn": None if output.grad_fn is None else output.grad_fn.name()},
-        "graph": _graph_json(graph),
-        "passes": passes,
-        "grad_history": {name: [_values(state) for state in states]
-                         for name, states in history.items()},
-    }
-
-
-def _failed_ref(graph, steps) -> dict | None:
-    key = _failed_key(graph, steps)
-    return None if key is None else {"id": key, "name": graph.nodes[key]["node"].name()}
-
-
-def _graph_json(graph) -> dict:
-    nodes = [{"id": key, "kind": data["kind"], "label": data["label"], "layer": data["layer"]}
-             for key, data in graph.nodes(data=True)]
-    edges = [{"from": source, "to": target, "slots": list(data["slots"])}
-             for source, target, data in graph.edges(data=True)]
-    return {"nodes": nodes, "edges": edges}
 
 
 def _save_trace_session(options, problem, records, leaves, initial) -> None:
@@ -744,14 +553,14 @@ def _run_command(options) -> int:
         write(f"# %% [{number}] line {cell.lineno}\n")
         write(_cell_text(result))
         if options.trace and result.passes:
-            names = _NodeNames(result.tensors)
+            names = NodeNames(result.tensors)
             for count, backward in enumerate(result.passes, start=1):
                 write(f"backward pass {count} of {len(result.passes)} in this cell\n")
-                write(_step_table(backward.steps, names, indent="  "))
+                write(step_table(backward.steps, names, indent="  "))
                 if backward.error is not None:
                     graph = to_networkx(backward.output, names=result.tensors)
                     record = _PassRecord(count, list(backward.steps), backward.error)
-                    write(_stopped_text(graph, record, indent="  "))
+                    write(stopped_text(graph, record, indent="  "))
         sys.stdout.flush()
     return EXIT_OK
 
@@ -827,7 +636,7 @@ def _export_command(options) -> int:
     step = _step_option(options.step)
     problem = _build(options)
     graph = _graph(problem, to_networkx)
-    leaves = _leaves(graph)
+    leaves = graph_leaves(graph)
     initial = _grads(leaves)
     records = _run_passes(problem.output, options.pass_number, options.retain_graph, leaves)
     context = _picture_context(graph, records, initial)
@@ -867,7 +676,7 @@ def _export_command(options) -> int:
 
 def _report_stop(record: _PassRecord, problem: _Problem) -> None:
     sys.stderr.write(f"backward pass {record.number} ({problem.output_name}.backward()) "
-                     f"stopped after {len(record.steps)} steps: {_error_text(record.error)}\n")
+                     f"stopped after {len(record.steps)} steps: {error_text(record.error)}\n")
 
 
 def _step_option(text: str):

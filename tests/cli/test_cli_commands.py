@@ -337,7 +337,8 @@ def test_help_is_complete_with_examples(capsys):
             assert option in out, (command, option)
 
 
-@pytest.mark.parametrize("name", ["gui.cli", "gui.session_file", "gui.export"])
+@pytest.mark.parametrize("name", ["gui.cli", "gui.session_file", "gui.export",
+                                  "gui.trace_report", "gui.graph_style"])
 def test_docstring_examples(name):
     failures, attempted = doctest.testmod(importlib.import_module(name),
                                           optionflags=doctest.ELLIPSIS)
