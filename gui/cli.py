@@ -104,7 +104,8 @@ examples:
   python main.py export --x "arange(4.0)" --expr "x.sum()" --pass 2 --out second.gif
 
 .png .svg .pdf write the graph (after --step steps of the pass); .gif .mp4 write the
-backward animation, with a progress bar on stderr. MP4 needs ffmpeg installed.
+backward animation, with a progress bar on stderr. MP4 needs ffmpeg (installed, or
+'pip install imageio-ffmpeg').
 """
 CHECK_EXAMPLES = """\
 examples:

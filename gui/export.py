@@ -46,7 +46,7 @@ MAX_FPS = 60.0
 HOLD_LAST = 4  # the finished graph stays this many frame times at the end
 PALETTE_SAMPLE = 16  # frames whose colours make a GIF's palette
 MP4_UNAVAILABLE = ("MP4 export needs ffmpeg, which is not installed on this computer "
-                   "(install ffmpeg, or export a .gif instead)")
+                   "(install ffmpeg or 'pip install imageio-ffmpeg', or export a .gif instead)")
 
 Progress = Callable[[int, int], "bool | None"]
 
@@ -71,9 +71,18 @@ class ExportError(ValueError):
 
 
 def mp4_available() -> bool:
-    """Whether ffmpeg (which MP4 export drives through matplotlib) can be found."""
-    from matplotlib import animation
+    """Whether ffmpeg (which MP4 export drives through matplotlib) can be found: the
+    system's, or else the one the imageio-ffmpeg package ships, if it is installed."""
+    from matplotlib import animation, rcParams
 
+    if animation.writers.is_available("ffmpeg"):
+        return True
+    try:
+        import imageio_ffmpeg
+
+        rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):  # not installed, or no binary for this platform
+        return False
     return animation.writers.is_available("ffmpeg")
 
 

@@ -160,20 +160,44 @@ def test_export_animation_refuses(tmp_path, dot_pass):
         export.export_animation(tmp_path / "nowhere" / "a.gif", graph, steps)
 
 
-@pytest.mark.skipif(export.mp4_available(), reason="ffmpeg is installed here")
-def test_mp4_without_ffmpeg_is_a_clear_error(tmp_path, dot_pass):
+@pytest.fixture
+def no_ffmpeg(monkeypatch):
+    """A computer with no ffmpeg: none on the PATH and no imageio-ffmpeg package."""
+    import sys
+
+    from matplotlib import rcParams
+
+    monkeypatch.setitem(rcParams, "animation.ffmpeg_path", "no-such-ffmpeg")
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+
+
+def test_mp4_without_ffmpeg_is_a_clear_error(tmp_path, dot_pass, no_ffmpeg):
     graph, steps = dot_pass
-    with pytest.raises(export.ExportError, match="needs ffmpeg"):
+    assert not export.mp4_available()
+    assert "MP4" not in export.file_filters()
+    with pytest.raises(export.ExportError, match="needs ffmpeg.*imageio-ffmpeg"):
         export.export_animation(tmp_path / "a.mp4", graph, steps)
     assert folder_names(tmp_path) == []
 
 
-@pytest.mark.skipif(not export.mp4_available(), reason="ffmpeg is not installed here")
-def test_mp4_with_ffmpeg(tmp_path, dot_pass):
+def test_mp4_with_ffmpeg(tmp_path, dot_pass, monkeypatch):
+    """With the system's ffmpeg or imageio-ffmpeg's (the test extra installs it): an MP4
+    whose frames ffmpeg decodes, one per step plus the first and the held last."""
+    import subprocess
+
+    from matplotlib import rcParams
+
+    monkeypatch.setitem(rcParams, "animation.ffmpeg_path", rcParams["animation.ffmpeg_path"])
+    if not export.mp4_available():
+        pytest.skip("neither ffmpeg nor imageio-ffmpeg is installed here")
     graph, steps = dot_pass
     assert export.export_animation(tmp_path / "a.mp4", graph, steps, dpi=40)
     data = (tmp_path / "a.mp4").read_bytes()
     assert data[4:8] == b"ftyp"
+    probe = subprocess.run([rcParams["animation.ffmpeg_path"], "-v", "error", "-i",
+                            str(tmp_path / "a.mp4"), "-f", "null", "-"],
+                           capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0 and probe.stderr == ""
 
 
 def test_command_line_export_of_every_still_format(tmp_path, capsys):
