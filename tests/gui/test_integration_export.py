@@ -104,22 +104,36 @@ def test_cancelling_the_progress_dialog_writes_nothing(window, tmp_path):
     assert list(tmp_path.iterdir()) == []                       # no temporary file left
 
 
-def test_mp4_where_ffmpeg_is_and_a_message_where_it_is_not(window, tmp_path):
+def test_mp4_where_ffmpeg_is(window, tmp_path, monkeypatch):
+    from matplotlib import rcParams
+
+    monkeypatch.setitem(rcParams, "animation.ffmpeg_path", rcParams["animation.ffmpeg_path"])
+    if not mp4_available():
+        pytest.skip("neither ffmpeg nor imageio-ffmpeg is installed here")
     ran_backward(window)
     dialog = window.files.export_dialog("animation")
-    if mp4_available():
-        assert "*.mp4" in dialog._filters
-        assert window.files.export_animation_to(tmp_path / "backward.mp4", dpi=40)
-        assert (tmp_path / "backward.mp4").stat().st_size > 0
-    else:
-        assert "*.mp4" not in dialog._filters
-        assert "ffmpeg" in dialog.note_label.text()
-        dialog.open()
-        dialog.path_edit.setText(str(tmp_path / "backward.mp4"))
-        dialog.export_button.click()
-        assert dialog.error_label.text() == MP4_UNAVAILABLE
-        assert not (tmp_path / "backward.mp4").exists()
-        dialog.reject()
+    assert "*.mp4" in dialog._filters
+    assert window.files.export_animation_to(tmp_path / "backward.mp4", dpi=40)
+    assert (tmp_path / "backward.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+def test_without_ffmpeg_the_dialog_says_so(window, tmp_path, monkeypatch):
+    import sys
+
+    from matplotlib import rcParams
+
+    monkeypatch.setitem(rcParams, "animation.ffmpeg_path", "no-such-ffmpeg")
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    ran_backward(window)
+    dialog = window.files.export_dialog("animation")
+    assert "*.mp4" not in dialog._filters
+    assert "ffmpeg" in dialog.note_label.text()
+    dialog.open()
+    dialog.path_edit.setText(str(tmp_path / "backward.mp4"))
+    dialog.export_button.click()
+    assert dialog.error_label.text() == MP4_UNAVAILABLE
+    assert not (tmp_path / "backward.mp4").exists()
+    dialog.reject()
 
 
 def test_nothing_to_export_is_said_inline(window):
