@@ -129,14 +129,16 @@ class GradHistoryView(QTextBrowser):
             self.refresh()
             self._show_latest()
 
-    def _fits(self, text: str) -> bool:
+    def _fits_on_one_line(self):
+        """``fits(text)``: whether a sum in the monospace font fits the panel's width now."""
         font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
         font.setPointSizeF(self.font().pointSizeF())
+        metrics = QFontMetricsF(font)
         room = self.viewport().width() - 2 * self.document().documentMargin() - 40
-        return QFontMetricsF(font).horizontalAdvance(text) <= room
+        return lambda text: metrics.horizontalAdvance(text) <= room
 
     def _html(self) -> str:
-        rows = history_rows(self.session, self._fits)
+        rows = history_rows(self.session, self._fits_on_one_line())
         if not rows:
             return "<p><i>No leaf yet: a tensor with requires_grad=True appears here.</i></p>"
         parts = []
