@@ -304,7 +304,28 @@ def collect_shortcuts(root: QWidget) -> list[tuple[str, str]]:
         add([shortcut.key()], shortcut.whatsThis() or _plain(shortcut.objectName()))
     for button in root.findChildren(QAbstractButton):
         add([button.shortcut()], _plain(button.text()) or _plain(button.toolTip()))
-    return sorted(rows.items(), key=lambda row: (len(row[0]) > 3, row[0]))
+    return sorted(rows.items(), key=lambda row: _key_order(row[0]))
+
+
+# The key help lists the keys of the animation first, in the order a teacher uses them,
+# then the other single keys, then each family of modified keys together.
+_ANIMATION_KEYS = ("Space", "Right", "Left", "Home", "End", "[", "]")
+_MODIFIER_ORDER = ((), ("Shift",), ("Ctrl",), ("Ctrl", "Shift"), ("Alt",))
+
+
+def _key_order(keys: str) -> tuple:
+    """Where ``keys`` (``"Ctrl+Shift+S"``, ``"Space"``) goes in the key help."""
+    first = keys.split(", ")[0]
+    modifiers = []
+    rest = first
+    for name in ("Ctrl", "Shift", "Alt", "Meta"):
+        if rest.startswith(name + "+") and len(rest) > len(name) + 1:
+            modifiers.append(name)
+            rest = rest[len(name) + 1:]
+    family = tuple(modifiers)
+    rank = _MODIFIER_ORDER.index(family) if family in _MODIFIER_ORDER else len(_MODIFIER_ORDER)
+    animation = _ANIMATION_KEYS.index(rest) if not family and rest in _ANIMATION_KEYS else 99
+    return rank, animation, len(rest) > 3, rest
 
 
 class KeyHelpOverlay(QWidget):

@@ -81,6 +81,21 @@ def test_no_window_key_is_one_a_text_field_keeps(window):
             Qt.NoModifier, Qt.ShiftModifier, Qt.KeypadModifier), key
 
 
+def test_the_key_help_starts_with_the_animation_and_groups_modifiers(window):
+    import re
+
+    from gui.presenter import collect_shortcuts
+
+    keys = [key for key, _ in collect_shortcuts(window)]
+    assert keys[:7] == ["Space", "Right", "Left", "Home", "End", "[", "]"]
+    families = [re.match(r"(?:(?:Ctrl|Shift|Alt|Meta)\+(?=.))*", key)[0] for key in keys]
+    seen = []
+    for family in families:  # each family of modifiers in one block
+        if not seen or seen[-1] != family:
+            assert family not in seen, (family, keys)
+            seen.append(family)
+
+
 def test_f11_full_screen_and_back(qtbot, window):
     window.graph_view.canvas.setFocus()
     qtbot.keyClick(window.graph_view.canvas, Qt.Key_F11)
