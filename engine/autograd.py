@@ -79,6 +79,10 @@ class Node:
     def name(self) -> str:
         return type(self).__name__
 
+    def forward_name(self) -> str:
+        """The forward op, as torch's error texts name it: ``ExpBackward0`` -> ``Exp``."""
+        return _BACKWARD_SUFFIX.sub("", self.name())
+
     def needs_input_grad(self, index: int) -> bool:
         return self.next_functions[index][0] is not None
 
@@ -168,8 +172,8 @@ def _modified_message(node: Node, array: np.ndarray, version: int, expected: int
     described = (f"[torch.{from_numpy_dtype(array.dtype).legacy_name}Tensor "
                  f"[{', '.join(str(n) for n in array.shape)}]]")
     producer = node if tensor is None else tensor.grad_fn
-    if producer is not None:  # torch names the forward op: ExpBackward0 -> Exp
-        described += f", which is output 0 of {_BACKWARD_SUFFIX.sub('', producer.name())},"
+    if producer is not None:
+        described += f", which is output 0 of {producer.forward_name()},"
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {described} is at version {version}; expected version "
             f"{expected} instead. Hint: enable anomaly detection to find the operation that "

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Explanation", "explain", "format_values", "how_gradients_arrived",
-           "gradients_per_output", "RULES"]
+           "gradients_per_output", "sum_on_one_line", "sum_as_column", "RULES"]
 
 
 @dataclass(frozen=True)
@@ -201,27 +201,36 @@ _MOVES = {
 }
 
 
-def how_gradients_arrived(step, terms: int | None = None) -> str | None:
+def how_gradients_arrived(step) -> str | None:
     """How the gradients that reached a node made its ``grad_in``, or None for one gradient.
 
     Several along edges into one output are summed; a node with several outputs
     (``UnbindBackward0``) stacks one gradient per output, zeros where none came.
-    ``terms`` caps how many parts are written out.
     """
     contributions = step.contributions
     total = format_values(step.grad_in)
     if step.node.num_outputs > 1:
         parts = [f"output {number}: {' + '.join(map(format_values, grads)) or 'none (zeros)'}"
                  for number, grads in enumerate(gradients_per_output(step))]
-        if terms is not None and len(parts) > terms:
-            parts = parts[:terms - 1] + [f"... ({len(parts)} outputs)"]
         return f"{'; '.join(parts)}; stacked along dim {step.node.dim} = {total}"
     if len(contributions) < 2:
         return None
-    parts = [format_values(c.grad) for c in contributions]
-    if terms is not None and len(parts) > terms:
-        parts = parts[:terms - 1] + [f"... ({len(parts)} terms)"]
-    return f"contributions summed: {' + '.join(parts)} = {total}"
+    parts = " + ".join(format_values(c.grad) for c in contributions)
+    return f"contributions summed: {parts} = {total}"
+
+
+def sum_on_one_line(terms: list) -> str:
+    """``(operator, value)`` terms (the first operator empty) as ``a + b = c``.
+
+    >>> sum_on_one_line([("", "[0, 4]"), ("+", "[1, 1]"), ("=", "[1, 5]")])
+    '[0, 4] + [1, 1] = [1, 5]'
+    """
+    return " ".join(f"{operator} {value}" if operator else value for operator, value in terms)
+
+
+def sum_as_column(terms: list) -> str:
+    """The same terms written as a column, as on paper: ``  a`` / ``+ b`` / ``= c``."""
+    return "\n".join(f"{operator or ' '} {value}" for operator, value in terms)
 
 
 def gradients_per_output(step) -> list:

@@ -277,7 +277,7 @@ class Tensor:
         node = self.grad_fn
         if node is not None and node.num_outputs > 1 and self._base is not None:
             raise RuntimeError(
-                f"Output {self._output_nr} of {node.name().removesuffix('Backward0')} is a view "
+                f"Output {self._output_nr} of {node.forward_name()} is a view "
                 "and is being modified inplace. This view is the output of a function that "
                 "returns multiple views. Such functions do not allow the output views to be "
                 "modified inplace. You should replace the inplace operation by an out-of-place "

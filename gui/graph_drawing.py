@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.path import Path
 
-from engine.explain import format_values, gradients_per_output
+from engine.explain import format_values, gradients_per_output, sum_as_column
 from engine.graph import node_id
 from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
 from gui.graph_layout import layered_positions, node_text
@@ -203,8 +203,8 @@ class GraphPicture:
                 after = format_values(step.grad_after)
                 if step.grad_before is None:
                     return f".grad: None\n→ {after}"
-                return (f"  {format_values(step.grad_before)}\n+ {format_values(step.grad_in)}"
-                        f"\n= {after}")
+                return sum_as_column([("", format_values(step.grad_before)),
+                                      ("+", format_values(step.grad_in)), ("=", after)])
         value = self.leaf_grad(leaf, index)
         if value is MISSING:
             return None

@@ -21,7 +21,8 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QTextBrowser
 
-__all__ = ["GradHistoryView", "history_rows", "describe_entry", "arithmetic_terms"]
+__all__ = ["GradHistoryView", "history_rows", "describe_entry", "what_happened",
+           "arithmetic_terms"]
 
 ACCUMULATION_NOTE = ("PyTorch adds each backward's gradient into the same .grad buffer; "
                      "Zero grad (x.grad.zero_()) resets it.")
@@ -52,26 +53,21 @@ def arithmetic_terms(entry: dict) -> list[tuple[str, str]]:
             ("=", after)]
 
 
-def one_line(terms: list[tuple[str, str]]) -> str:
-    """``[0, 4] + [1, 1] = [1, 5]``."""
-    return " ".join(f"{operator} {value}" if operator else value for operator, value in terms)
-
-
-def stacked(terms: list[tuple[str, str]]) -> str:
-    """The same sum written as a column, as on paper (for a narrow panel)."""
-    return "\n".join(f"{operator or ' '} {value}" for operator, value in terms)
+def what_happened(entry: dict) -> str:
+    """``x = arange(4.0)``, ``backward 2: x.sum()`` or ``x.grad.zero_()``."""
+    leaf = entry["leaf"]
+    if entry["event"] == "define":
+        return f"{leaf} = {entry.get('expression') or '...'}"
+    if entry["event"] == "zero":
+        return f"{leaf}.grad.zero_()"
+    return f"backward {entry['pass']}: {entry.get('expression') or ''}"
 
 
 def describe_entry(entry: dict) -> tuple[str, str]:
     """(what happened, the buffer's arithmetic on one line) for one history entry."""
-    leaf = entry["leaf"]
-    if entry["event"] == "define":
-        what = f"{leaf} = {entry.get('expression') or '...'}"
-    elif entry["event"] == "zero":
-        what = f"{leaf}.grad.zero_()"
-    else:
-        what = f"backward {entry['pass']}: {entry.get('expression') or ''}"
-    return what, one_line(arithmetic_terms(entry))
+    from engine.explain import sum_on_one_line
+
+    return what_happened(entry), sum_on_one_line(arithmetic_terms(entry))
 
 
 def history_rows(session, fits=None) -> dict:
@@ -80,10 +76,15 @@ def history_rows(session, fits=None) -> dict:
     ``fits(text)`` says whether a one-line sum fits; one that does not is stacked.
     """
     rows: dict[str, list] = {}
+    if not session.history:
+        return rows  # the engine loads with the first state, not with the window
+    from engine.explain import sum_as_column, sum_on_one_line
+
     for entry in session.history:
-        what, arithmetic = describe_entry(entry)
+        terms = arithmetic_terms(entry)
+        what, arithmetic = what_happened(entry), sum_on_one_line(terms)
         if fits is not None and not fits(arithmetic):
-            arithmetic = stacked(arithmetic_terms(entry))
+            arithmetic = sum_as_column(terms)
         leaf_rows = rows.setdefault(entry["leaf"], [])
         leaf_rows.append((len(leaf_rows) + 1, what, arithmetic, session.is_pending(entry)))
     return rows

@@ -35,11 +35,18 @@ T_ZERO_DIM_WARNING = (
 
 def _view(data, node_class, inputs: tuple, *extra) -> Tensor:
     """Record a view: it shares its input's memory and version counter and knows its base."""
-    result = record(data, node_class, inputs, *extra)
-    input = inputs[0]
+    return _as_view_of(record(data, node_class, inputs, *extra), inputs[0])
+
+
+def _as_view_of(result: Tensor, input: Tensor) -> Tensor:
     result._counter = input._version_counter()
     result._base = input if input._base is None else input._base
     return result
+
+
+def _at(data: np.ndarray, dim: int, index: int) -> np.ndarray:
+    """``data[index]`` along ``dim``: a view, even when 0-d."""
+    return data[(slice(None),) * dim + (index, Ellipsis)]
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
@@ -343,8 +350,7 @@ def select(input: Tensor, dim: int, index: int, shown_dim: int | None = None) ->
         raise IndexError(f"index {index} is out of bounds for dimension "
                          f"{dim if shown_dim is None else shown_dim} with size {size}")
     index %= size
-    data = input._data[(slice(None),) * dim + (index, Ellipsis)]  # a view, even when 0-d
-    return _view(data, SelectBackward0, (input,), dim, index)
+    return _view(_at(input._data, dim, index), SelectBackward0, (input,), dim, index)
 
 
 class UnbindBackward0(Node):
@@ -382,11 +388,9 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     node = None
     if _grad_state["enabled"] and input._requires_grad:
         node = UnbindBackward0((input,), dim)
-    counter, base = input._version_counter(), input if input._base is None else input._base
     slices = []
     for index in range(input._data.shape[dim]):
-        piece = Tensor._wrap(input._data[(slice(None),) * dim + (index, Ellipsis)])
-        piece._counter, piece._base = counter, base
+        piece = _as_view_of(Tensor._wrap(_at(input._data, dim, index)), input)
         if node is not None:
             piece.grad_fn, piece._requires_grad, piece._output_nr = node, True, index
         slices.append(piece)

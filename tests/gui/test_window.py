@@ -481,3 +481,31 @@ def test_run_app_opens_the_window_and_explains_a_file(qtbot, tmp_path, run_app_a
 
     assert run_app_and_look([tmp_path / "missing.json"], look) == 0
     assert "missing.json" in seen["error"] and "no such file" in seen["error"]
+
+
+def test_showing_the_window_leaves_the_engine_and_networkx_for_later(tmp_path):
+    """Start-up imports only what the empty window needs (bench/bench_gui.py times it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import os, sys\n"
+            "from PySide6.QtCore import QStandardPaths\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "QStandardPaths.setTestModeEnabled(True)\n"
+            "app = QApplication([])\n"
+            "from gui.main_window import MainWindow\n"
+            "window = MainWindow()\n"
+            "window.show()\n"
+            "app.processEvents()\n"
+            "loaded = [m for m in ('engine', 'networkx') "
+            "if m in sys.modules]\n"
+            "print(loaded)\n"
+            "sys.stdout.flush()\n"
+            "os._exit(0)\n")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen",
+                               "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
