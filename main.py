@@ -20,13 +20,13 @@ HEADLESS_COMMANDS = ("trace", "run", "export", "check")
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in HEADLESS_COMMANDS:
-        from gui.cli import main as run_command
+        from gui.commands.cli import main as run_command
 
         return run_command(args)
     if args and args[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    from gui.app import run_app
+    from gui.window.app import run_app
 
     return run_app(args)
 

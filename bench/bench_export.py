@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
 from engine.graph import to_networkx  # noqa: E402
-from gui import export  # noqa: E402
+from gui.picture import export  # noqa: E402
 
 GOAL_SECONDS = 15.0
 

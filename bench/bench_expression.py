@@ -1,4 +1,4 @@
-"""How fast engine.expression gives a verdict (a tensor or an ExpressionError).
+"""How fast engine.interpreter.expression gives a verdict (a tensor or an ExpressionError).
 
 Goals (issue 3): p99 of a verdict over inputs up to the length limit <= 20 ms; a 1 MB
 input refused in < 5 ms. Prints each measurement and its ratio to the goal (< 1 is
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import engine  # noqa: E402
-from engine.expression import MAX_EXPRESSION_LENGTH, ExpressionError, evaluate  # noqa: E402
+from engine.interpreter.expression import MAX_EXPRESSION_LENGTH, ExpressionError, evaluate  # noqa: E402
 
 VERDICT_GOAL = 0.020
 MEGABYTE_GOAL = 0.005

@@ -36,7 +36,7 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication
 QStandardPaths.setTestModeEnabled(True)
 app = QApplication([])
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 window = MainWindow()
 window.show()
 app.processEvents()
@@ -103,7 +103,7 @@ def bench_steps(app, window, engine) -> tuple[float, float]:
 
 
 def bench_new_graph(app, window, engine) -> tuple[int, float, float]:
-    from gui.graph_text import text_path
+    from gui.picture.text import text_path
 
     times = []
     for _ in range(REPEATS):
@@ -154,7 +154,7 @@ def main() -> int:
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication.instance() or QApplication([])
     import engine
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     settings = QSettings(QSettings.IniFormat, QSettings.UserScope, "autograd-viz-bench", "bench")
     window = MainWindow(settings=settings)

@@ -3,7 +3,7 @@
     python bench/bench_session.py
 
 Goals (issue 6): the largest allowed session opens in under 1 s; a malformed one is
-refused in under 1 s. "Largest allowed" is every limit of ``gui.session_file`` at once:
+refused in under 1 s. "Largest allowed" is every limit of ``gui.model.session_file`` at once:
 the most variables, each defined by the longest expression the interpreter accepts,
 the most leaves, and ``.grad`` states of random float32 numbers (the longest to write)
 up to the file size limit. Each time is the worst of several runs, printed against the
@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gui import session_file  # noqa: E402
-from gui.session_file import (  # noqa: E402
+from gui.model import session_file  # noqa: E402
+from gui.model.session_file import (  # noqa: E402
     MAX_FILE_BYTES,
     MAX_HISTORY,
     MAX_SOURCE_TEXT,

@@ -1,5 +1,5 @@
 """The desktop app and the headless commands built on the engine.
 
 Importing ``gui`` itself loads nothing heavy: the window modules import Qt,
-``gui.cli`` and the drawing/export modules import only matplotlib.
+``gui.commands.cli`` and the drawing/export modules import only matplotlib.
 """

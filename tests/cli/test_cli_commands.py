@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gui.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_RAISED, main
-from gui.session_file import load_session
+from gui.commands.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_RAISED, main
+from gui.model.session_file import load_session
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "resources" / "lessons").glob("*.py"))
@@ -53,7 +53,7 @@ TRACE_CASES = [
 def torch_run(definition: str, expression: str, count: int, retain: bool):
     """The same program under real PyTorch: the .grad after each pass and any error."""
     torch = pytest.importorskip("torch")
-    from engine.expression import evaluate
+    from engine.interpreter.expression import evaluate
 
     x = evaluate(definition, module=torch).requires_grad_(True)
     y = evaluate(expression, {"x": x}, module=torch)
@@ -96,7 +96,7 @@ def test_trace_json_matches_pytorch(capsys, definition, expression, count, retai
 def test_trace_steps_are_the_nodes_torch_builds(capsys, definition, expression):
     x, _, _ = torch_run(definition, expression, 0, False)
     torch = pytest.importorskip("torch")
-    from engine.expression import evaluate
+    from engine.interpreter.expression import evaluate
 
     y = evaluate(expression, {"x": x}, module=torch)
     names, stack, seen = [], [y.grad_fn], set()
@@ -268,7 +268,7 @@ def test_bad_export_options(capsys, tmp_path, monkeypatch, extra, words):
 
 
 def test_mp4_without_ffmpeg_says_so(capsys, tmp_path, monkeypatch):
-    from gui import export
+    from gui.picture import export
 
     monkeypatch.setattr(export, "mp4_available", lambda: False)
     assert_bad_input(capsys, ["export", *X, "--expr", "x.sum()", "--out",
@@ -337,8 +337,9 @@ def test_help_is_complete_with_examples(capsys):
             assert option in out, (command, option)
 
 
-@pytest.mark.parametrize("name", ["gui.cli", "gui.session_file", "gui.export",
-                                  "gui.trace_report", "gui.graph_style"])
+@pytest.mark.parametrize("name", ["gui.commands.cli", "gui.model.session_file",
+                                  "gui.picture.export", "gui.commands.trace_report",
+                                  "gui.picture.style"])
 def test_docstring_examples(name):
     failures, attempted = doctest.testmod(importlib.import_module(name),
                                           optionflags=doctest.ELLIPSIS)

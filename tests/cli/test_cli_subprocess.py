@@ -39,8 +39,8 @@ def test_bad_expression_and_bad_option_are_one_line_and_exit_2():
 def test_headless_modules_never_import_qt_or_pyplot(tmp_path):
     code = (
         "import sys\n"
-        "from gui.cli import main\n"
-        "import gui.export, gui.session_file\n"
+        "from gui.commands.cli import main\n"
+        "import gui.picture.export, gui.model.session_file\n"
         f"main(['export', '--x', 'arange(3.0)', '--expr', 'x.sum()', '--out', "
         f"{str(tmp_path / 'a.gif')!r}, '--dpi', '30', '--quiet'])\n"
         f"main(['trace', '--x', 'arange(3.0)', '--expr', 'x.sum()', '--save', "

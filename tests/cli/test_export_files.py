@@ -9,8 +9,8 @@ from PIL import Image
 
 import engine
 from engine.graph import to_networkx
-from gui import export
-from gui.cli import EXIT_OK, EXIT_RAISED, main
+from gui.commands.cli import EXIT_OK, EXIT_RAISED, main
+from gui.picture import export
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_cancelling_writes_nothing_and_keeps_the_old_file(tmp_path):
 
 
 def test_export_draws_with_the_windows_graph_picture(tmp_path, dot_pass, monkeypatch):
-    from gui import graph_drawing
+    from gui.picture import drawing as graph_drawing
 
     shown = []
 
@@ -214,7 +214,7 @@ def test_command_line_export_of_every_still_format(tmp_path, capsys):
 
 @pytest.mark.parametrize("theme", ["light", "dark", "high_contrast", "colorblind"])
 def test_command_line_export_in_each_of_the_windows_palettes(tmp_path, theme):
-    from gui.graph_style import STYLES
+    from gui.picture.style import STYLES
 
     out = tmp_path / f"{theme}.png"
     status = main(["export", "--x", "arange(4.0)", "--expr", "2 * dot(x, x)", "--out", str(out),

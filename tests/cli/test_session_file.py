@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.session_file import (
+from gui.model.session_file import (
     EVENTS,
     FORMAT_VERSION,
     MAX_FILE_BYTES,

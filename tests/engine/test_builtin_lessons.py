@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.expression import ExpressionError
-from engine.lesson import LessonRunner, load_lesson, parse_lesson
+from engine.interpreter.expression import ExpressionError
+from engine.interpreter.lesson import LessonRunner, load_lesson, parse_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "resources" / "lessons").glob("*.py"))

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import safe_ast
-from engine.expression import MAX_MESSAGE_LENGTH, ExpressionError, evaluate
+from engine.interpreter import safe_ast
+from engine.interpreter.expression import MAX_MESSAGE_LENGTH, ExpressionError, evaluate
 
 torch = pytest.importorskip("torch")
 

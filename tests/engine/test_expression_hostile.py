@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.expression import (
+from engine.interpreter.expression import (
     MAX_EXPRESSION_LENGTH,
     MAX_MESSAGE_LENGTH,
     ExpressionError,

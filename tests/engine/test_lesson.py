@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.expression import MAX_MESSAGE_LENGTH, ExpressionError
-from engine.lesson import (
+from engine.interpreter.expression import MAX_MESSAGE_LENGTH, ExpressionError
+from engine.interpreter.lesson import (
     MAX_CELL_OUTPUT,
     MAX_LESSON_LENGTH,
     MAX_LOOP,

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
-from gui.refcount_guard import pin_singletons  # noqa: E402
+from gui.window.refcount_guard import pin_singletons  # noqa: E402
 
 QStandardPaths.setTestModeEnabled(True)  # never touch the user's own settings
 pin_singletons()  # PySide6 6.12 on Python 3.11 loses references to None/True/False
@@ -43,7 +43,7 @@ def window(qtbot, capfd, settings):
     """The whole window, shown offscreen, with its first graph drawn."""
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     app_font = QApplication.font()  # a test's Ctrl+plus must not reach the next test
     win = MainWindow(settings=settings)
@@ -91,8 +91,8 @@ def _run_app_and_look(args, look, besides=None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui import app as app_module
-    from gui.main_window import MainWindow
+    from gui.window import app as app_module
+    from gui.window.main_window import MainWindow
 
     def look_and_quit():
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtGui import QFont
 
 import engine as torch
-import gui.explain_panel as explain_panel
+import gui.window.panels.explain_panel as explain_panel
 from engine.explain import Explanation, explain
-from gui.explain_panel import (
+from gui.window.panels.explain_panel import (
     EMPTY_TEXT,
     ExplainPanel,
     broadcast_dims,

@@ -7,8 +7,8 @@ from matplotlib.figure import Figure
 
 import engine
 from engine.graph import to_networkx
-from gui.graph_drawing import MIN_FONT_SIZE, GraphPicture
-from gui.graph_text import text_path
+from gui.picture.drawing import MIN_FONT_SIZE, GraphPicture
+from gui.picture.text import text_path
 
 
 def lesson_pass():
@@ -232,7 +232,7 @@ def chains(branches=6, depth=6):
 
 
 def test_chains_run_straight_across():
-    from gui.graph_layout import layered_positions
+    from gui.picture.layout import layered_positions
 
     graph, _ = chains()
     positions = layered_positions(graph)

@@ -9,7 +9,7 @@ from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
-from gui.export import MP4_UNAVAILABLE, figure_size, mp4_available
+from gui.picture.export import MP4_UNAVAILABLE, figure_size, mp4_available
 
 
 def ran_backward(window):

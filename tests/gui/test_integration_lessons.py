@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel
 
-from engine.lesson import LessonRunner, load_lesson
-from gui.lesson_session import builtin_lessons
+from engine.interpreter.lesson import LessonRunner, load_lesson
+from gui.window.lesson_session import builtin_lessons
 
 LESSONS = builtin_lessons()
 SOURCE_LESSON = next(path for _, path in LESSONS if path.name.startswith("01_"))

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
-from gui.lesson_session import builtin_lessons
-from gui.presenter import PALETTES
+from gui.window.lesson_session import builtin_lessons
+from gui.window.presenter import PALETTES
 
 LESSON = builtin_lessons()[0][1]
 
@@ -20,7 +20,7 @@ COLOUR_WORDS = ("orange", "magenta", "grey", "gray", "red", "green", "blue", "pu
 @pytest.fixture(autouse=True)
 def light_again(qapp):
     yield
-    from gui.theme import apply_theme
+    from gui.window.theme import apply_theme
 
     apply_theme(qapp, "light")
 
@@ -84,7 +84,7 @@ def test_no_window_key_is_one_a_text_field_keeps(window):
 def test_the_key_help_starts_with_the_animation_and_groups_modifiers(window):
     import re
 
-    from gui.presenter import collect_shortcuts
+    from gui.window.presenter import collect_shortcuts
 
     keys = [key for key, _ in collect_shortcuts(window)]
     assert keys[:7] == ["Space", "Right", "Left", "Home", "End", "[", "]"]
@@ -131,7 +131,7 @@ def test_palettes_from_the_view_menu_persist(qtbot, window, settings, name):
     picture = window.graph_view.picture
     assert picture.style.name == name and picture.style.background == palette.background
     window.save_settings()
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     again = MainWindow(settings=settings)
     again.files.unsaved_answer = "discard"

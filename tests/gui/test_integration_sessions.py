@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox
 
-from gui.lesson_session import builtin_lessons
-from gui.session_file import FORMAT_NAME, FORMAT_VERSION
+from gui.model.session_file import FORMAT_NAME, FORMAT_VERSION
+from gui.window.lesson_session import builtin_lessons
 
 SOURCE_LESSON = next(path for _, path in builtin_lessons() if path.name.startswith("01_"))
 
@@ -47,7 +47,7 @@ def run_story(window):
 
 
 def new_window(qtbot, settings):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     win = MainWindow(settings=settings)
     win.files.unsaved_answer = "discard"

@@ -8,15 +8,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 import engine
-from engine.lesson import LessonRunner, load_lesson
-from gui.lesson_session import (
+from engine.interpreter.lesson import LessonRunner, load_lesson
+from gui.window.lesson_session import (
     LessonSession,
     builtin_lessons,
     has_code,
     leaf_names,
     names_for_pass,
 )
-from gui.lessons_panel import LessonsPanel
+from gui.window.panels.lessons_panel import LessonsPanel
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "resources" / "lessons").glob("*.py"))

@@ -24,7 +24,7 @@ def test_short_monkey_run_raises_nothing(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path),
            "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, str(MONKEY), "gui.main_window:MainWindow", "--path", str(ROOT),
+        [sys.executable, str(MONKEY), "gui.window.main_window:MainWindow", "--path", str(ROOT),
          "-k", "150", "--seed", "4", "--max-seconds", "120", *words],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     report = result.stdout + result.stderr

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import presenter
-from gui.lesson_session import LessonSession
-from gui.lessons_panel import LessonsPanel
-from gui.presenter import (
+from gui.window import presenter
+from gui.window.lesson_session import LessonSession
+from gui.window.panels.lessons_panel import LessonsPanel
+from gui.window.presenter import (
     OKABE_ITO,
     PALETTES,
     FontScaler,
@@ -109,7 +109,7 @@ def test_unknown_palette_names_give_light():
 
 
 def test_the_graph_style_gets_the_palette_colours():
-    graph_style = pytest.importorskip("gui.graph_style")
+    graph_style = pytest.importorskip("gui.picture.style")
     for palette in PALETTES.values():
         style = presenter.to_graph_style(palette)
         assert isinstance(style, graph_style.GraphStyle)
@@ -279,7 +279,8 @@ def test_an_overlay_with_no_shortcuts_still_opens(qtbot):
     assert overlay.toggle() is False
 
 
-@pytest.mark.parametrize("name", ["gui.presenter", "gui.torch_check", "gui.explain_panel"])
+@pytest.mark.parametrize("name", ["gui.window.presenter", "gui.window.panels.torch_check",
+                                  "gui.window.panels.explain_panel"])
 def test_docstring_examples(name):
     import doctest
     import importlib

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.lesson import LessonRunner, load_lesson
-from gui.lesson_session import LessonSession, has_code
-from gui.torch_check import (
+from engine.interpreter.lesson import LessonRunner, load_lesson
+from gui.window.lesson_session import LessonSession, has_code
+from gui.window.panels.torch_check import (
     INSTALL_HINT,
     TorchCheckPanel,
     compare_shown,

@@ -380,7 +380,7 @@ def test_inspect_from_the_keyboard(qtbot, window):
 
 
 def test_settings_are_restored(qtbot, settings, window):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     type_into(qtbot, window, "xInput", "linspace(0, 1, 5)")
     type_into(qtbot, window, "expressionInput", "exp(x).sum()")
@@ -400,7 +400,7 @@ def test_settings_are_restored(qtbot, settings, window):
 
 
 def test_garbage_in_settings_falls_back_to_defaults(qtbot, settings):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     settings.setValue("inputs/variables", "{not json")
     settings.setValue("window/geometry", "nonsense")
@@ -429,7 +429,7 @@ def test_dark_theme_and_text_size(qtbot, window):
 def test_unexpected_errors_become_a_message(qtbot, window, capfd):
     import sys
 
-    from gui.excepthook import install_exception_hook
+    from gui.window.excepthook import install_exception_hook
 
     previous = install_exception_hook(window.session.report_unexpected)
     try:
@@ -494,7 +494,7 @@ def test_showing_the_window_leaves_the_engine_and_networkx_for_later(tmp_path):
             "from PySide6.QtWidgets import QApplication\n"
             "QStandardPaths.setTestModeEnabled(True)\n"
             "app = QApplication([])\n"
-            "from gui.main_window import MainWindow\n"
+            "from gui.window.main_window import MainWindow\n"
             "window = MainWindow()\n"
             "window.show()\n"
             "app.processEvents()\n"

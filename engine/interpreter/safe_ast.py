@@ -1,4 +1,4 @@
-"""The whitelist interpreter behind ``engine.expression`` and ``engine.lesson``.
+"""The whitelist interpreter behind ``interpreter.expression`` and ``interpreter.lesson``.
 
 Nothing here hands code to ``eval``, ``exec`` or ``compile``. ``Validator`` walks a
 parsed ``ast`` and refuses, before anything runs, every node type, name, attribute
@@ -7,7 +7,7 @@ tree itself, calling only what the tables name, and checks sizes before each cal
 (elements per tensor, Python integer size, sequence length and nesting) and the
 clock at every node.
 
->>> from engine.expression import parse_expression
+>>> from engine.interpreter.expression import parse_expression
 >>> tree, text = parse_expression("torch.ones(2, 3).sum(dim=0)")
 >>> interpreter = Interpreter(text, mode=EXPRESSION)
 >>> interpreter.validate(tree)
@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from engine.expression import (
+from engine.interpreter.source import (
     MAX_DEPTH,
     MAX_NODES,
     ExpressionError,
@@ -373,7 +373,7 @@ class Validator:
     """Refuse, before anything runs, whatever lies outside the whitelist.
 
     Walks the tree without recursion, counting nodes and nesting depth. Subclasses
-    (``engine.lesson``) allow statements by adding ``check_<NodeType>`` methods.
+    (``engine.interpreter.lesson``) allow statements by adding ``check_<NodeType>`` methods.
     """
 
     allowed = _EXPRESSION_NODES

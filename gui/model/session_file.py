@@ -199,10 +199,10 @@ def check_expression(source, names=()) -> None:
     >>> check_expression("x.__class__", names=["x"])
     Traceback (most recent call last):
     ...
-    engine.expression.ExpressionError: attribute '__class__' is not allowed: names starting \
-with '_' are private
+    engine.interpreter.source.ExpressionError: attribute '__class__' is not allowed: names \
+starting with '_' are private
     """
-    from engine import expression, safe_ast
+    from engine.interpreter import expression, safe_ast
 
     tree, text = expression.parse_expression(source)
     if names is None:  # any plain name may be a variable; what is called must be torch's
@@ -528,7 +528,7 @@ def _optional_expression(value, where: str, names, budget: _Budget) -> str | Non
 
 
 def _expression(value, where: str, names, budget: _Budget) -> str:
-    from engine.expression import ExpressionError
+    from engine.interpreter.expression import ExpressionError
 
     _expect(value, str, where, "text")
     key = (value, None if names is None else tuple(names))

@@ -1,6 +1,6 @@
 """Export the computation graph (PNG, SVG, PDF) and the backward animation (GIF, MP4).
 
-The pictures come from the window's own drawing code, ``gui.graph_drawing.GraphPicture``,
+The pictures come from the window's own drawing code, ``gui.picture.drawing.GraphPicture``,
 on a private ``matplotlib.figure.Figure`` with an Agg canvas: no pyplot, no Qt, no state
 shared between calls, so the window and the command line export exactly what the window
 shows. Files are written atomically (a temporary file beside the target, then a
@@ -130,7 +130,7 @@ class _Picture:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        from gui.graph_drawing import GraphPicture
+        from gui.picture.drawing import GraphPicture
 
         width, height = size or figure_size(graph)
         if width * height * dpi * dpi > MAX_PIXELS:

@@ -3,7 +3,7 @@
 ``ExportDialog(kind, export, parent)`` asks for a file (``Browse…`` opens a save
 dialog with the formats this computer can write), the resolution and, for an
 animation, the frame rate. ``Export`` calls ``export(path, dpi=..., fps=...)``; when
-that raises ``gui.export.ExportError`` the message shows inside the dialog, under the
+that raises ``gui.picture.export.ExportError`` the message shows inside the dialog, under the
 fields, and the dialog stays open. Without ffmpeg the animation dialog says that MP4
 needs it and offers GIF only.
 
@@ -48,7 +48,7 @@ class ExportDialog(QDialog):
     def __init__(self, kind: str, export, parent: QWidget | None = None, *,
                  folder: str = "", name: str = "graph", size_of=None):
         super().__init__(parent)
-        from gui.export import MP4_UNAVAILABLE, file_filters, mp4_available
+        from gui.picture.export import MP4_UNAVAILABLE, file_filters, mp4_available
 
         self.kind = kind
         self._export = export
@@ -149,7 +149,7 @@ class ExportDialog(QDialog):
         self.error_label.show()
 
     def _on_export(self) -> None:
-        from gui.export import ExportError
+        from gui.picture.export import ExportError
 
         if not self.path:
             self.show_error("Choose a file to export to.")

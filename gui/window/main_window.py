@@ -11,9 +11,9 @@ that needs them. Size, splitters, inputs, the palette and the recent files persi
 
 The classroom: a lesson (File > Open, File > Lessons, a drop, ``python main.py
 LESSON.py``) opens in the lessons panel on the left; every ``backward()`` its cells run
-is animated in the graph, one pass after another (``gui.pass_queue``), and the
+is animated in the graph, one pass after another (``gui.window.pass_queue``), and the
 Explain tab writes out the chain rule of the current step. Sessions and export are
-in the File menu (``gui.file_actions``); presenter mode (F11, F1, four palettes) in
+in the File menu (``gui.window.file_actions``); presenter mode (F11, F1, four palettes) in
 the View menu.
 """
 
@@ -39,22 +39,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explain_panel import ExplainPanel
-from gui.file_actions import APP_TITLE, FileActions
-from gui.graph_view import GraphView
-from gui.history_view import GradHistoryView
-from gui.inputs_panel import MAX_INPUT_LENGTH, MAX_VARIABLES, InputsPanel
-from gui.inspector import NodeInspector
-from gui.lesson_session import LessonSession, builtin_lessons
-from gui.lessons_panel import LessonsPanel
-from gui.pass_queue import PassQueue
-from gui.playback_bar import PlaybackBar
-from gui.player import SPEEDS_MS, Player
-from gui.presenter import PALETTES, PresenterControls, palette_for, to_graph_style
-from gui.refcount_guard import pin_singletons
-from gui.session import DEFAULT_EXPRESSION, DEFAULT_X, Session
-from gui.theme import apply_theme, set_font_size
-from gui.torch_check import TorchCheckPanel
+from gui.window.file_actions import APP_TITLE, FileActions
+from gui.window.graph_view import GraphView
+from gui.window.lesson_session import LessonSession, builtin_lessons
+from gui.window.panels.explain_panel import ExplainPanel
+from gui.window.panels.history_view import GradHistoryView
+from gui.window.panels.inputs_panel import MAX_INPUT_LENGTH, MAX_VARIABLES, InputsPanel
+from gui.window.panels.inspector import NodeInspector
+from gui.window.panels.lessons_panel import LessonsPanel
+from gui.window.panels.playback_bar import PlaybackBar
+from gui.window.panels.torch_check import TorchCheckPanel
+from gui.window.pass_queue import PassQueue
+from gui.window.player import SPEEDS_MS, Player
+from gui.window.presenter import PALETTES, PresenterControls, palette_for, to_graph_style
+from gui.window.refcount_guard import pin_singletons
+from gui.window.session import DEFAULT_EXPRESSION, DEFAULT_X, Session
+from gui.window.theme import apply_theme, set_font_size
 
 __all__ = ["MainWindow", "ORGANIZATION", "APPLICATION"]
 

@@ -9,7 +9,7 @@ told by colour alone: each node kind has its own box shape (round tensors, squar
 functions, hexagonal AccumulateGrad), the running, finished, failed and freed nodes
 carry a mark (▶ ✓ ✗ ∅) and a line style of their own, and the edges carrying this
 step's gradient are dashed. Colours, shapes, marks and line styles come from a
-``gui.graph_style.GraphStyle`` (or a theme name). What
+``gui.picture.style.GraphStyle`` (or a theme name). What
 ``show`` draws depends only on (graph, steps, index): stepping back is
 ``show(index - 1)``. The window blits the overlay (``animated=True``); export code
 uses a plain ``Figure`` and ``savefig`` (the default ``animated=False``).
@@ -41,10 +41,10 @@ from matplotlib.path import Path
 
 from engine.explain import format_values, gradients_per_output, sum_as_column
 from engine.graph import node_id
-from gui.graph_artists import ArrowHeads, EdgeLines, PointsCollection
-from gui.graph_layout import layered_positions, node_text
-from gui.graph_style import GraphStyle, style_for
-from gui.graph_text import LINE_SPACING, MONO, SANS, box_path, shifted, text_path
+from gui.picture.artists import ArrowHeads, EdgeLines, PointsCollection
+from gui.picture.layout import layered_positions, node_text
+from gui.picture.style import GraphStyle, style_for
+from gui.picture.text import LINE_SPACING, MONO, SANS, box_path, shifted, text_path
 
 __all__ = ["GraphPicture", "MIN_FONT_SIZE", "shape_path", "LEGEND"]
 

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.graph_style import (
+from gui.picture.style import (
     LINE_STYLES,
     MARKERS,
     MARKS,
@@ -53,9 +53,9 @@ from gui.graph_style import (
     GraphStyle,
     graph_fields,
 )
-from gui.refcount_guard import pin_singletons
+from gui.window.refcount_guard import pin_singletons
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palette",
            "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",
@@ -65,7 +65,7 @@ __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palett
 class Palette:
     """The colours of the window and of the graph, plus the shapes that back them up.
 
-    The graph fields carry the names of ``gui.graph_style.GraphStyle`` (see
+    The graph fields carry the names of ``gui.picture.style.GraphStyle`` (see
     ``to_graph_style``); ``markers`` (node kind -> matplotlib marker),
     ``line_styles`` (edge state -> matplotlib line style), ``marks`` (state -> text
     mark), ``line_width`` and ``current_line_width`` are for the graph drawing.
@@ -199,7 +199,7 @@ def apply_palette(palette: Palette | str, app: QApplication | None = None) -> Pa
 
 
 def to_graph_style(palette: Palette) -> GraphStyle:
-    """The palette as a ``gui.graph_style.GraphStyle`` (the fields both have)."""
+    """The palette as a ``gui.picture.style.GraphStyle`` (the fields both have)."""
     names = {item.name for item in dataclasses.fields(GraphStyle)}
     values = {name: getattr(palette, name) for name in names if hasattr(palette, name)}
     return GraphStyle(**values)

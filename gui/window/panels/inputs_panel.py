@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.error_bar import ErrorBar, token_span
+from gui.window.panels.error_bar import ErrorBar, token_span
 
 __all__ = ["InputsPanel", "MAX_VARIABLES"]
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
-from gui.player import SPEEDS_MS
+from gui.window.player import SPEEDS_MS
 
 __all__ = ["PlaybackBar", "ElidedLabel", "step_caption"]
 

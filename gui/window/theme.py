@@ -1,7 +1,7 @@
 """The application's palettes and text size.
 
 ``apply_theme(app, "dark")`` sets Qt's Fusion style, the palette of that name
-(``light``, ``dark``, ``high_contrast`` or ``colorblind``: ``gui.presenter.PALETTES``)
+(``light``, ``dark``, ``high_contrast`` or ``colorblind``: ``gui.window.presenter.PALETTES``)
 and the small style sheet of its light or dark base from
 ``resources/style/<base>.qss``; ``set_font_size(app, 14)`` scales every widget's text
 for a projector.
@@ -9,10 +9,10 @@ for a projector.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
+
+from gui.resources import STYLE_DIR
 
 __all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_SIZE",
            "STYLE_DIR"]
@@ -20,7 +20,6 @@ __all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_
 THEMES = ("light", "dark", "high_contrast", "colorblind")
 MIN_FONT_SIZE = 7
 MAX_FONT_SIZE = 32
-STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "style"
 
 _DARK = {
     QPalette.Window: "#22272e", QPalette.WindowText: "#e6edf3", QPalette.Base: "#0d1117",
@@ -77,7 +76,7 @@ def _style_sheet(theme: str) -> str:
 
 def apply_theme(app, theme: str) -> str:
     """Use ``theme`` (one of ``THEMES``; anything else means light); returns it."""
-    from gui.presenter import apply_palette, palette_for
+    from gui.window.presenter import apply_palette, palette_for
 
     theme = theme if theme in THEMES else "light"
     palette = palette_for(theme)

@@ -45,8 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gui.graph_style import STYLES
-from gui.trace_report import (
+from gui.commands.trace_report import (
     NodeNames,
     error_text,
     failed_key,
@@ -56,6 +55,7 @@ from gui.trace_report import (
     stopped_text,
     trace_json,
 )
+from gui.picture.style import STYLES
 
 __all__ = ["main", "EXIT_OK", "EXIT_RAISED", "EXIT_BAD_INPUT", "BadInputError"]
 
@@ -301,13 +301,13 @@ def _number(text: str, low: float, high: float) -> float:
 
 
 def _dpi(text: str) -> float:
-    from gui.export import MAX_DPI, MIN_DPI
+    from gui.picture.export import MAX_DPI, MIN_DPI
 
     return _number(text, MIN_DPI, MAX_DPI)
 
 
 def _fps(text: str) -> float:
-    from gui.export import MAX_FPS
+    from gui.picture.export import MAX_FPS
 
     number = _number(text, 0.0, MAX_FPS)
     if number == 0:
@@ -339,8 +339,8 @@ class _Problem:
 
 
 def _build(options) -> _Problem:
-    from engine.expression import ExpressionError, evaluate
-    from gui.session_file import check_variable_name
+    from engine.interpreter.expression import ExpressionError, evaluate
+    from gui.model.session_file import check_variable_name
 
     sources: dict[str, str] = {}
     if options.x is not None:
@@ -505,7 +505,7 @@ def _write_text(path: Path, text: str) -> None:
 
 def _save_trace_session(options, problem, records, leaves, initial) -> None:
     """The session the window would hold after the same definitions and backward calls."""
-    from gui.session_file import SessionData, SessionFileError, history_entry, save_session
+    from gui.model.session_file import SessionData, SessionFileError, history_entry, save_session
 
     def dtype(tensor) -> str:
         return str(tensor.dtype).removeprefix("torch.")
@@ -540,7 +540,7 @@ def _save_trace_session(options, problem, records, leaves, initial) -> None:
 
 def _run_command(options) -> int:
     from engine.graph import to_networkx
-    from engine.lesson import LessonRunner
+    from engine.interpreter.lesson import LessonRunner
 
     lesson = _load_lesson(options.lesson)
     runner = LessonRunner(lesson)
@@ -578,8 +578,8 @@ def _cell_text(result) -> str:
 
 
 def _load_lesson(file: str):
-    from engine.expression import ExpressionError
-    from engine.lesson import load_lesson
+    from engine.interpreter.expression import ExpressionError
+    from engine.interpreter.lesson import load_lesson
 
     path = Path(file)
     if path.suffix.lower() != ".py":
@@ -608,7 +608,7 @@ def _check_command(options) -> int:
         print(f"{file}: OK, lesson with {code} code cell{'s' if code != 1 else ''}{extra}")
         return EXIT_OK
     if suffix == ".json":
-        from gui.session_file import SessionFileError, load_session
+        from gui.model.session_file import SessionFileError, load_session
 
         try:
             data = load_session(file)
@@ -626,7 +626,7 @@ def _check_command(options) -> int:
 
 def _export_command(options) -> int:
     from engine.graph import to_networkx
-    from gui import export
+    from gui.picture import export
 
     animated = Path(options.out).suffix.lower() in export.ANIMATION_FORMATS
     dpi = options.dpi or (100.0 if animated else 150.0)

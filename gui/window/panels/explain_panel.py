@@ -22,13 +22,13 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.presenter import monospace_font
+from gui.window.presenter import monospace_font
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
-from gui.refcount_guard import pin_singletons
+from gui.window.refcount_guard import pin_singletons
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["ExplainPanel", "render_mathtext", "broadcast_dims", "broadcast_notes",
            "input_line", "EMPTY_TEXT"]

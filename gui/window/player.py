@@ -5,7 +5,7 @@ for the next step, and the views redraw themselves from the session's signal.
 
 >>> from PySide6.QtWidgets import QApplication
 >>> app = QApplication.instance() or QApplication([])
->>> from gui.session import Session
+>>> from gui.window.session import Session
 >>> session = Session(); _ = session.backward()
 >>> player = Player(session)
 >>> player.play(); player.is_playing

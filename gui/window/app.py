@@ -17,11 +17,11 @@ def run_app(args: list[str]) -> int:
     """Open the window (and FILE if given); returns the exit status."""
     from PySide6.QtWidgets import QApplication
 
-    from gui.excepthook import install_exception_hook
-    from gui.main_window import APPLICATION, ORGANIZATION, MainWindow
-    from gui.refcount_guard import pin_singletons
+    from gui.window.excepthook import install_exception_hook
+    from gui.window.main_window import APPLICATION, ORGANIZATION, MainWindow
+    from gui.window.refcount_guard import pin_singletons
 
-    pin_singletons()  # before the first Qt call: see gui.refcount_guard
+    pin_singletons()  # before the first Qt call: see gui.window.refcount_guard
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "autograd-viz"])
     app.setOrganizationName(ORGANIZATION)

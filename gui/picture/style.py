@@ -1,5 +1,5 @@
 """Colours and sizes of the graph picture, one style per theme (Qt-free; the window's
-palettes in ``gui.presenter`` take their graph colours from here).
+palettes in ``gui.window.presenter`` take their graph colours from here).
 
 >>> STYLES["light"].leaf_face
 '#dbeafe'
@@ -15,7 +15,7 @@ __all__ = ["GraphStyle", "STYLES", "style_for", "graph_fields", "OKABE_ITO", "MA
 # What backs every colour up (so that no information is in colour alone): a box shape per
 # node kind (matplotlib marker letters: o round, s square, h hexagonal, D cut corners), a
 # line style per edge or ring state and a text mark per step state. The presenter
-# palettes (gui.presenter.Palette) carry the same three fields.
+# palettes (gui.window.presenter.Palette) carry the same three fields.
 MARKERS = {"leaf": "o", "output": "D", "function": "s", "accumulate": "h"}
 LINE_STYLES = {"edge": "-", "gradient": "--", "freed": ":", "visited": "-"}
 MARKS = {"current": "▶", "visited": "✓", "failed": "✗", "freed": "∅"}

@@ -6,7 +6,7 @@ lesson twice, once with ``engine`` and once with the real ``torch``
 line. Differing lines are listed side by side; when none differ it says
 ``identical: N cells, M lines``. Without torch it says how to install it.
 
-Both runs happen in a separate process (``python -m gui.torch_check --worker``, the
+Both runs happen in a separate process (``python -m gui.window.panels.torch_check --worker``, the
 lesson on stdin, JSON on stdout), so importing torch (seconds) and running the lesson
 never block the window, and the window's own engine state is untouched. The worker
 validates the lesson with the same whitelist before anything runs.
@@ -27,7 +27,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -42,10 +41,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.presenter import monospace_font
-from gui.refcount_guard import pin_singletons
+from gui.resources import PROJECT_ROOT as ROOT
+from gui.window.presenter import monospace_font
+from gui.window.refcount_guard import pin_singletons
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["TorchCheckPanel", "CheckReport", "LineDifference", "compare_shown", "diff_lines",
            "torch_available", "run_both", "INSTALL_HINT", "TORCH_VERSION"]
@@ -54,7 +54,6 @@ TORCH_VERSION = "2.13.0"
 INSTALL_HINT = (f"PyTorch is not installed, so the lesson cannot be checked against it. "
                 f"Install it with:  pip install torch=={TORCH_VERSION}")
 TIME_LIMIT_MS = 300_000
-ROOT = Path(__file__).resolve().parent.parent
 _RANDOM = re.compile(r"\brandn?(_like)?\(")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,99}")
 
@@ -145,8 +144,8 @@ def run_both(source: str, filename: str | None = None, module_name: str = "torch
     each code cell's shown text (None for text-only cells), or ``{"error": ...}`` (and
     ``"missing": true`` when the module cannot be imported).
     """
-    from engine.expression import ExpressionError
-    from engine.lesson import LessonRunner, parse_lesson
+    from engine.interpreter.expression import ExpressionError
+    from engine.interpreter.lesson import LessonRunner, parse_lesson
 
     try:
         lesson = parse_lesson(source, filename)
@@ -166,7 +165,7 @@ def run_both(source: str, filename: str | None = None, module_name: str = "torch
 
 
 def _worker(argv: list[str]) -> int:
-    """``python -m gui.torch_check --worker [--module NAME]``: the lesson on stdin -> JSON."""
+    """``python -m gui.window.panels.torch_check --worker [--module M]``: stdin lesson -> JSON."""
     module_name = argv[1] if len(argv) == 2 and argv[0] == "--module" else "torch"
     if argv and len(argv) != 2 or not _MODULE_NAME.fullmatch(module_name):
         print(json.dumps({"error": "bad module name"}))
@@ -303,7 +302,8 @@ class TorchCheckPanel(QWidget):
         process.setProcessEnvironment(environment)
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_process_error)
-        arguments = ["-m", "gui.torch_check", "--worker", "--module", self.module_name]
+        arguments = ["-m", "gui.window.panels.torch_check", "--worker",
+                     "--module", self.module_name]
         self._process = process
         self._source = lesson.source
         self.table.setRowCount(0)

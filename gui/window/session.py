@@ -2,7 +2,7 @@
 
 Views take a ``Session``, connect to its signals and read its attributes; they never
 compute gradients. The session asks the engine for everything: expressions go
-through ``engine.expression.evaluate`` (never ``eval``), a backward pass is an
+through ``engine.interpreter.expression.evaluate`` (never ``eval``), a backward pass is an
 ``engine.BackwardPass`` driven to its end, and the animation replays its recorded
 steps by moving ``step``.
 
@@ -145,7 +145,7 @@ class Session(QObject):
         return True
 
     def _evaluate(self, source: str, scope: dict, field: str):
-        from engine.expression import ExpressionError, evaluate
+        from engine.interpreter.expression import ExpressionError, evaluate
 
         try:
             value = evaluate(source, scope)
@@ -245,7 +245,7 @@ class Session(QObject):
         buffer zeroed since the last state first gets its ``zero_()``).
         """
         from engine.graph import to_networkx
-        from gui.lesson_session import names_for_pass
+        from gui.window.lesson_session import names_for_pass
 
         names, output_name = names_for_pass(backward_pass, tensors)
         graph = to_networkx(backward_pass.output, names=names, output_name=output_name)

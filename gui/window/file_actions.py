@@ -4,7 +4,7 @@
 and ``graph_view``. Every problem with a file (it does not exist, it is not a
 session, a lesson outside the safe subset, a disk that refuses) shows as one line
 under the inputs (``errorLabel``) or, for a lesson, in the lessons panel, and leaves
-the current session as it was: ``gui.session_file.load_session`` validates the
+the current session as it was: ``gui.model.session_file.load_session`` validates the
 whole file before anything is touched. Dialogs only ask what the user asked for
 (a file name, whether to save before closing).
 
@@ -79,9 +79,9 @@ class FileActions(QObject):
 
     def open_session(self, path) -> bool:
         """Open a session file: validated whole before the current session changes."""
-        from engine.lesson import load_lesson
-        from gui.lesson_session import load_error_line
-        from gui.session_file import SessionFileError, load_session
+        from engine.interpreter.lesson import load_lesson
+        from gui.model.session_file import SessionFileError, load_session
+        from gui.window.lesson_session import load_error_line
 
         name = os.path.basename(path) or path
         try:
@@ -143,7 +143,7 @@ class FileActions(QObject):
 
     def session_data(self):
         """What a session file holds about the window now."""
-        from gui.session_file import SessionData
+        from gui.model.session_file import SessionData
 
         session = self.session
         self.window.inputs.commit()
@@ -165,7 +165,7 @@ class FileActions(QObject):
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        from gui.session_file import FILE_FILTER
+        from gui.model.session_file import FILE_FILTER
 
         start = self.path or os.path.join(self._folder(), "session.json")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the session", start,
@@ -178,7 +178,7 @@ class FileActions(QObject):
 
     def save_to(self, path) -> bool:
         """Write the session to ``path``; a refusal shows under the inputs (still unsaved)."""
-        from gui.session_file import SessionFileError, save_session
+        from gui.model.session_file import SessionFileError, save_session
 
         path = os.path.abspath(os.fspath(path))
         try:
@@ -327,7 +327,7 @@ class FileActions(QObject):
                 "error": session.error_text}
 
     def _require_graph(self) -> None:
-        from gui.export import ExportError
+        from gui.picture.export import ExportError
 
         if self.session.graph is None:
             raise ExportError("there is no graph yet: draw one (Enter in the expression) or "
@@ -335,7 +335,7 @@ class FileActions(QObject):
 
     def export_graph_to(self, path, *, dpi: float = 150.0) -> bool:
         """The graph as the window shows it now (the current step) as PNG, SVG or PDF."""
-        from gui.export import export_graph
+        from gui.picture.export import export_graph
 
         self._require_graph()
         session = self.session
@@ -348,7 +348,7 @@ class FileActions(QObject):
                             progress=None) -> bool:
         """The backward animation as GIF or MP4, with a cancellable progress dialog;
         False when cancelled (nothing is written)."""
-        from gui.export import ExportError, export_animation
+        from gui.picture.export import ExportError, export_animation
 
         self._require_graph()
         session = self.session
@@ -389,8 +389,8 @@ class FileActions(QObject):
 
     def export_dialog(self, kind: str):
         """The Export dialog for ``"graph"`` or ``"animation"`` (not shown yet)."""
-        from gui.export import figure_size
-        from gui.export_dialog import ExportDialog
+        from gui.picture.export import figure_size
+        from gui.window.panels.export_dialog import ExportDialog
 
         export = self.export_graph_to if kind == "graph" else self.export_animation_to
         graph = self.session.graph

@@ -4,7 +4,7 @@ A lesson is Python in Jupyter's percent format: a line starting ``# %%`` starts 
 cell (``# %% [markdown]`` a cell of comments shown as text), so the same file opens
 as cells in Jupyter and VS Code and runs under real PyTorch unchanged. Nothing is
 handed to ``eval``/``exec``/``compile``: each cell is parsed with ``ast``, checked
-against the whitelist of ``engine.safe_ast`` before anything runs, and interpreted.
+against the whitelist of ``engine.interpreter.safe_ast`` before anything runs, and interpreted.
 
 Allowed: ``import torch`` / ``import torch as t``; assignments (also ``a, b = ...``,
 ``x.grad = None``, ``x.requires_grad = True``, ``x[0] = 1.``); ``+= -= *= /= **=``;
@@ -62,7 +62,7 @@ API
 Limits: ``MAX_LESSON_LENGTH`` characters (checked before parsing), ``MAX_LESSON_NODES``
 syntax nodes, ``MAX_DEPTH`` nesting, ``CELL_TIME_LIMIT`` seconds per cell, ``MAX_LOOP``
 iterations per loop, ``MAX_CELL_OUTPUT`` printed characters and ``MAX_CELL_ELEMENTS``
-tensor elements made per cell, and the tensor and integer limits of ``engine.safe_ast``.
+tensor elements made per cell, and the tensor and integer limits of ``engine.interpreter.safe_ast``.
 
 Differences from a notebook: a last value is shown with ``repr`` (IPython's pretty
 printer wraps long lists over several lines); names are looked up at run time as
@@ -81,16 +81,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import safe_ast
-from engine.expression import (
-    ExpressionError,
-    SourceText,
-    check_characters,
-    excerpt,
-    syntax_error,
-    too_complex,
-)
-from engine.safe_ast import (
+from engine.interpreter import safe_ast
+from engine.interpreter.safe_ast import (
     GRAD_MODES,
     IN_PLACE_OPERATORS,
     LESSON,
@@ -98,6 +90,14 @@ from engine.safe_ast import (
     GuardError,
     Interpreter,
     Validator,
+)
+from engine.interpreter.source import (
+    ExpressionError,
+    SourceText,
+    check_characters,
+    excerpt,
+    syntax_error,
+    too_complex,
 )
 
 __all__ = ["parse_lesson", "load_lesson", "Lesson", "Cell", "LessonRunner", "CellResult",

@@ -6,7 +6,7 @@
 A graph too dense to read whole opens at a readable scale on its output's end, and the
 view follows the node being run; ``fit_all`` shows everything.
 A new graph is drawn once; each step only rewrites the picture's overlay and blits
-it over the kept background (``gui.blit.Blitter``). Stepping forward moves the
+it over the kept background (``gui.picture.blit.Blitter``). Stepping forward moves the
 gradients along their edges in a few blitted frames. Clicking a node selects it in
 the session (the inspector shows it).
 """
@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.blit import Blitter
+from gui.picture.blit import Blitter
 
 __all__ = ["GraphView", "GraphToolbar"]
 
@@ -116,7 +116,7 @@ class GraphView(QWidget):
             self.blitter.set_artists([])
             self.canvas.draw_idle()
             return
-        from gui.graph_drawing import GraphPicture  # networkx: only once a graph exists
+        from gui.picture.drawing import GraphPicture  # networkx: only once a graph exists
 
         self.picture = GraphPicture(self.ax, session.graph, session.steps, theme=self.theme,
                                     font_size=self.font_size, animated=True, crop=True)
@@ -231,6 +231,6 @@ class GraphView(QWidget):
 
 
 def _background(theme: str) -> str:
-    from gui.graph_style import style_for
+    from gui.picture.style import style_for
 
     return style_for(theme).background

@@ -2,7 +2,7 @@
 
 A ``LessonSession`` is the model behind the lessons panel (views subscribe to its
 signals and keep no state of their own). It loads a ``.py`` lesson with
-``engine.lesson.load_lesson``: a lesson outside the safe subset is refused whole, with
+``engine.interpreter.lesson.load_lesson``: a lesson outside the safe subset is refused whole, with
 a one-line message naming the line and column, and nothing runs. It reloads when the
 file changes on disk, so a teacher can edit the lesson in their own editor.
 
@@ -32,23 +32,23 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from gui.refcount_guard import pin_singletons
+from gui.resources import LESSONS_DIR
+from gui.window.refcount_guard import pin_singletons
 
 if TYPE_CHECKING:
-    from engine.lesson import CellResult, Lesson, LessonRunner
+    from engine.interpreter.lesson import CellResult, Lesson, LessonRunner
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.refcount_guard
+pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["LessonSession", "load_error_line", "leaf_names", "names_for_pass", "has_code",
            "builtin_lessons", "LESSONS_DIR"]
 
-LESSONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "lessons"
 RELOAD_DELAY_MS = 250
 
 
 def load_error_line(error: Exception, path: str | os.PathLike | None = None) -> str:
     """One line for a lesson that cannot be loaded: ``name.py, line 4, column 1: why``."""
-    from engine.expression import ExpressionError
+    from engine.interpreter.expression import ExpressionError
 
     name = os.path.basename(str(path)) if path else "lesson"
     if isinstance(error, ExpressionError):
@@ -187,8 +187,10 @@ class LessonSession(QObject):
     def _load(self) -> bool:
         self.source = _read_text(self.path)
         try:
-            from engine.expression import ExpressionError
-            from engine.lesson import load_lesson  # the engine loads with the first lesson
+            from engine.interpreter.expression import ExpressionError
+            from engine.interpreter.lesson import (
+                load_lesson,  # the engine loads with the first lesson
+            )
 
             lesson = load_lesson(self.path)
         except (ExpressionError, OSError, ValueError) as error:
@@ -213,7 +215,7 @@ class LessonSession(QObject):
         return True
 
     def _reset_runner(self) -> None:
-        from engine.lesson import LessonRunner
+        from engine.interpreter.lesson import LessonRunner
 
         self.runner = LessonRunner(self.lesson, module=self._module)
         self.results = [None] * len(self.lesson.cells)
@@ -261,7 +263,7 @@ class LessonSession(QObject):
         try:
             result = self.runner.run_cell(index)
         except Exception as error:  # an engine bug must not close the window
-            from engine.lesson import CellResult
+            from engine.interpreter.lesson import CellResult
 
             result = CellResult(index, error=f"{type(error).__name__}: {error}")
         self.results[index] = result
