@@ -134,7 +134,7 @@ class Cell:
     @property
     def markdown(self) -> str:
         """A markdown cell's text, without the leading ``# `` of each line."""
-        lines = [re.sub(r"^# ?", "", line) for line in self.source.splitlines()]
+        lines = [re.sub(r"^# ?", "", line) for line in self.source.split("\n")]
         return "\n".join(lines).strip("\n")
 
 
@@ -222,13 +222,13 @@ def _parse(source: str, filename: str | None) -> Lesson:
     if len(source) > MAX_LESSON_LENGTH:
         raise ExpressionError(f"lesson too long: {len(source):,} characters "
                               f"(limit {MAX_LESSON_LENGTH:,})", MAX_LESSON_LENGTH)
+    source = normalize_newlines(source)
     check_characters(source, code_only=True)
     text = SourceText(source)
     cells = []
     nodes = 0
     for kind, title, first, last in _cell_spans(text):
-        start = text.line_starts[first - 1]
-        end = text.line_starts[last] if last < len(text.line_starts) else len(source)
+        start, end = _line_start(text, first), _line_start(text, last + 1)
         body = source[start:end]
         if kind == "markdown":
             _check_markdown(text, body, first)
@@ -244,6 +244,25 @@ def _parse(source: str, filename: str | None) -> Lesson:
         cells.append(Cell(len(cells), "code", body, first, title, statements,
                           _shows_last(text, statements)))
     return Lesson(source, tuple(cells), filename)
+
+
+def normalize_newlines(source: str) -> str:
+    """Python's line ends (``\\r\\n``, ``\\r``, ``\\n``) as ``\\n``, the only one lessons split on.
+
+    Python's parser ends lines there and nowhere else (a form feed or U+2028 inside a
+    comment is part of its line), so every line number the lesson reports is Python's.
+
+    >>> normalize_newlines("a = 1\\rb = 2\\r\\n# \\x0c\\u2028")
+    'a = 1\\nb = 2\\n# \\x0c\\u2028'
+    """
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_start(text: SourceText, lineno: int) -> int:
+    """The offset where 1-based line ``lineno`` starts (the end of the text past the last)."""
+    if lineno - 1 < len(text.line_starts):
+        return text.line_starts[lineno - 1]
+    return len(text.text)
 
 
 def _cell_spans(text: SourceText):
@@ -269,7 +288,7 @@ def _cell_spans(text: SourceText):
 
 
 def _check_markdown(text: SourceText, body: str, first: int) -> None:
-    for number, line in enumerate(body.splitlines(), start=first):
+    for number, line in enumerate(body.split("\n"), start=first):
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
             offset = text.line_starts[number - 1] + len(line) - len(line.lstrip())

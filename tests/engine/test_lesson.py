@@ -513,7 +513,8 @@ def test_iterating_a_large_tensor_is_refused():
 LESSON_TOKENS = ["x", "torch", "import", " ", "\n", "    ", "=", "(", ")", ".", "ones", "2",
                  "for", "in", "range", ":", "print", "with", "no_grad", "+", "*", "#", "%%",
                  "'s'", "__class__", "if", "else", "backward", "grad", ",", "[", "]", "-=", "as",
-                 "def", "lambda", "\u2212", "é", "\t", "\\", "\"\"\"", "sum", "()", "requires_grad"]
+                 "def", "lambda", "\u2212", "é", "\t", "\\", "\"\"\"", "sum", "()", "requires_grad",
+                 "# %% t", "#%%0", "# %% [markdown]", "\r", "\r\n", "\x0c", "\u2028", "\x85"]
 
 
 @settings(max_examples=300, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
@@ -530,3 +531,50 @@ def test_random_lessons_raise_only_expression_error_and_never_hang(source):
     for index in range(len(lesson.cells)):
         result = runner.run_cell(index)
         assert isinstance(result, CellResult)
+
+
+# Each line of a lesson as an editor may save it: code, markers (titled or not), markdown
+# comments holding the characters str.splitlines() (but not Python) ends lines at.
+LESSON_LINES = st.sampled_from([
+    "x = torch.ones(2)", "print(x)", "# %%", "# %% next", "#%%0", "# %% [markdown]",
+    "# text", "# a\x0cb", "# a\u2028b", "# \x85", "\x0c", "", "    ", "y = x * 2", "y",
+    "import torch"])
+LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@settings(max_examples=300, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(LESSON_LINES, LINE_ENDS), max_size=12), st.booleans())
+def test_any_line_layout_parses_or_is_refused_never_crashes(lines, final_newline):
+    """Found the IndexError of a titled marker on the last line without a final newline."""
+    source = "".join(line + end for line, end in lines)
+    if lines and not final_newline:
+        source = source[:-len(lines[-1][1])]
+    try:
+        lesson = parse_lesson(source)
+    except ExpressionError as error:
+        assert 0 <= error.offset <= len(source)
+        return
+    for cell in lesson.cells:
+        assert cell.lineno >= 1
+    LessonRunner(lesson, time_limit=1.0).run_all()
+
+
+@pytest.mark.parametrize("source, kinds, shown", [
+    ("x = 1\n# %% next", ["code", "code"], ["", ""]),
+    ("#%%0", ["code"], [""]),
+    ("x = 1\r# %% a\rprint(x)\r", ["code", "code"], ["", "1\n"]),
+    ("x = 1\r\n# %% a\r\nprint(x)", ["code", "code"], ["", "1\n"]),
+    ("# %% [markdown]\n# a\x0cb\n# %%\nprint(2)", ["markdown", "code"], ["", "2\n"]),
+    ("# %% [markdown]\n# a\u2028b", ["markdown"], [""]),
+    ("# %% [markdown]\n# a\u2028b\n# %%\nprint(3)\n", ["markdown", "code"], ["", "3\n"]),
+])
+def test_markers_line_ends_and_form_feeds_as_editors_save_them(source, kinds, shown):
+    lesson = parse_lesson(source)
+    assert [cell.kind for cell in lesson.cells] == kinds
+    assert [result.shown for result in LessonRunner(lesson).run_all()] == shown
+
+
+def test_line_numbers_count_python_line_ends_only():
+    lesson = parse_lesson("# %% [markdown]\n# a\u2028b\x0cc\r# %%\rprint(1)\r")
+    assert [cell.lineno for cell in lesson.cells] == [2, 4]
+    assert lesson.cells[0].markdown == "a\u2028b\x0cc"
