@@ -9,7 +9,7 @@ import pytest
 
 import engine
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 ENGINE_MODULES = sorted(
