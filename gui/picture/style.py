@@ -1,5 +1,5 @@
-"""Colours and sizes of the graph picture, one style per theme (Qt-free; the window's
-palettes in ``gui.window.presenter`` take their graph colours from here).
+"""Colours and sizes of the graph picture, one style per theme (Qt-free; each palette of
+``gui.picture.palette`` holds one).
 
 >>> STYLES["light"].leaf_face
 '#dbeafe'
@@ -7,15 +7,14 @@ palettes in ``gui.window.presenter`` take their graph colours from here).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
-__all__ = ["GraphStyle", "STYLES", "style_for", "graph_fields", "OKABE_ITO", "MARKERS",
-           "LINE_STYLES", "MARKS"]
+__all__ = ["GraphStyle", "STYLES", "style_for", "OKABE_ITO", "MARKERS", "LINE_STYLES",
+           "MARKS"]
 
 # What backs every colour up (so that no information is in colour alone): a box shape per
 # node kind (matplotlib marker letters: o round, s square, h hexagonal, D cut corners), a
-# line style per edge or ring state and a text mark per step state. The presenter
-# palettes (gui.window.presenter.Palette) carry the same three fields.
+# line style per edge or ring state and a text mark per step state.
 MARKERS = {"leaf": "o", "output": "D", "function": "s", "accumulate": "h"}
 LINE_STYLES = {"edge": "-", "gradient": "--", "freed": ":", "visited": "-"}
 MARKS = {"current": "▶", "visited": "✓", "failed": "✗", "freed": "∅"}
@@ -135,11 +134,6 @@ STYLES = {
         line_width=1.5, current_line_width=3.5,
     ),
 }
-
-
-def graph_fields(style: GraphStyle) -> dict:
-    """A style's fields as keyword arguments (its name left out), for a palette to take."""
-    return {item.name: getattr(style, item.name) for item in fields(style) if item.name != "name"}
 
 
 def style_for(theme) -> GraphStyle:

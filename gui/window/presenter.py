@@ -1,16 +1,11 @@
 """Presenter mode: palettes, full screen, large fonts and a key-help overlay.
 
-Four palettes (``light``, ``dark``, ``high_contrast``, ``colorblind``) describe the
-window *and* the graph. A colour never carries information alone: every palette also
-names a marker per node kind, a line style per edge state and a text mark per
-step state, so a projector, a print-out or a colour-blind student sees the same.
+The four palettes (``light``, ``dark``, ``high_contrast``, ``colorblind``) are
+``gui.picture.palette.PALETTES`` (Qt-free: the window and the graph in one type);
+``apply_palette`` colours the application with one.
 
->>> PALETTES["colorblind"].leaf_edge          # Okabe-Ito blue
+>>> PALETTES["colorblind"].graph.leaf_edge          # Okabe-Ito blue
 '#0072B2'
->>> PALETTES["high_contrast"].markers["accumulate"], PALETTES["light"].marks["current"]
-('h', '▶')
->>> sorted(PALETTES)
-['colorblind', 'dark', 'high_contrast', 'light']
 
 The window typically builds one ``PresenterControls(window)`` and puts its actions in
 a View menu: F11 full screen, F1 key help, Ctrl++ / Ctrl+- / Ctrl+0 font size, and
@@ -20,9 +15,6 @@ the four palettes; ``palette_changed`` tells it to redraw the graph with
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -31,7 +23,6 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QKeySequence,
-    QPalette,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -44,16 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.picture.style import (
-    LINE_STYLES,
-    MARKERS,
-    MARKS,
-    OKABE_ITO,
-    STYLES,
-    GraphStyle,
-    graph_fields,
-)
+from gui.picture.palette import PALETTES, Palette, palette_for
+from gui.picture.style import GraphStyle
 from gui.window.refcount_guard import pin_singletons
+from gui.window.theme import qt_palette
 
 pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
@@ -61,106 +46,7 @@ __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palett
            "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",
            "collect_shortcuts", "PresenterControls", "FONT_STEPS", "monospace_font"]
 
-@dataclass(frozen=True)
-class Palette:
-    """The colours of the window and of the graph, plus the shapes that back them up.
-
-    The graph fields carry the names of ``gui.picture.style.GraphStyle`` (see
-    ``to_graph_style``); ``markers`` (node kind -> matplotlib marker),
-    ``line_styles`` (edge state -> matplotlib line style), ``marks`` (state -> text
-    mark), ``line_width`` and ``current_line_width`` are for the graph drawing.
-    """
-
-    name: str
-    label: str
-    # the window
-    window: str
-    window_text: str
-    base: str
-    alternate_base: str
-    text: str
-    button: str
-    button_text: str
-    highlight: str
-    highlighted_text: str
-    link: str
-    error: str
-    current_cell: str
-    # the graph (GraphStyle's names)
-    background: str
-    foreground: str
-    muted: str
-    edge: str
-    leaf_face: str
-    leaf_edge: str
-    output_face: str
-    output_edge: str
-    function_face: str
-    function_edge: str
-    accumulate_face: str
-    accumulate_edge: str
-    gradient: str
-    gradient_face: str
-    note_face: str
-    note_edge: str
-    current: str
-    visited: str
-    failed: str
-    selected: str
-    freed_wash: tuple
-    # what backs the colours up
-    markers: dict = field(default_factory=lambda: dict(MARKERS))
-    line_styles: dict = field(default_factory=lambda: dict(LINE_STYLES))
-    marks: dict = field(default_factory=lambda: dict(MARKS))
-    line_width: float = 1.2
-    current_line_width: float = 3.0
-
-    @property
-    def is_dark(self) -> bool:
-        return QColor(self.window).lightness() < 128
-
-
-PALETTES = {
-    "light": Palette(
-        name="light", label="Light",
-        window="#f6f8fa", window_text="#1f2328", base="#ffffff", alternate_base="#f3f4f6",
-        text="#1f2328", button="#eef1f4", button_text="#1f2328", highlight="#2563eb",
-        highlighted_text="#ffffff", link="#1d4ed8", error="#b3261e", current_cell="#fff4d6",
-        **graph_fields(STYLES["light"]),
-    ),
-    "dark": Palette(
-        name="dark", label="Dark",
-        window="#1b1f24", window_text="#e6edf3", base="#0d1117", alternate_base="#161b22",
-        text="#e6edf3", button="#21262d", button_text="#e6edf3", highlight="#388bfd",
-        highlighted_text="#ffffff", link="#79c0ff", error="#ff7b72", current_cell="#3a2e05",
-        **graph_fields(STYLES["dark"]),
-    ),
-    # Black, white and a few saturated colours; thicker lines for a projector.
-    "high_contrast": Palette(
-        name="high_contrast", label="High contrast",
-        window="#000000", window_text="#ffffff", base="#000000", alternate_base="#1a1a1a",
-        text="#ffffff", button="#000000", button_text="#ffffff", highlight="#ffff00",
-        highlighted_text="#000000", link="#00ffff", error="#ff6060", current_cell="#333300",
-        **graph_fields(STYLES["high_contrast"]),
-    ),
-    # Okabe-Ito on white: the eight colours every colour-vision type tells apart.
-    "colorblind": Palette(
-        name="colorblind", label="Colour-blind safe (Okabe-Ito)",
-        window="#f7f7f7", window_text="#000000", base="#ffffff", alternate_base="#f0f0f0",
-        text="#000000", button="#ececec", button_text="#000000",
-        highlight=OKABE_ITO["blue"], highlighted_text="#ffffff", link=OKABE_ITO["blue"],
-        error=OKABE_ITO["vermillion"], current_cell="#fbf7cf",
-        **graph_fields(STYLES["colorblind"]),
-    ),
-}
-
-
 _active = {"palette": PALETTES["light"]}
-
-
-def palette_for(name: str) -> Palette:
-    """The palette called ``name``; unknown names give ``light``."""
-    return PALETTES.get(name, PALETTES["light"])
 
 
 def active_palette() -> Palette:
@@ -180,29 +66,13 @@ def apply_palette(palette: Palette | str, app: QApplication | None = None) -> Pa
     _active["palette"] = palette
     if app is None:
         return palette
-    colours = QPalette()
-    roles = {
-        QPalette.Window: palette.window, QPalette.WindowText: palette.window_text,
-        QPalette.Base: palette.base, QPalette.AlternateBase: palette.alternate_base,
-        QPalette.Text: palette.text, QPalette.Button: palette.button,
-        QPalette.ButtonText: palette.button_text, QPalette.Highlight: palette.highlight,
-        QPalette.HighlightedText: palette.highlighted_text, QPalette.Link: palette.link,
-        QPalette.ToolTipBase: palette.base, QPalette.ToolTipText: palette.text,
-        QPalette.PlaceholderText: palette.muted, QPalette.BrightText: palette.error,
-    }
-    for role, colour in roles.items():
-        colours.setColor(QPalette.All, role, QColor(colour))
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        colours.setColor(QPalette.Disabled, role, QColor(palette.muted))
-    app.setPalette(colours)
+    app.setPalette(qt_palette(palette))
     return palette
 
 
-def to_graph_style(palette: Palette) -> GraphStyle:
-    """The palette as a ``gui.picture.style.GraphStyle`` (the fields both have)."""
-    names = {item.name for item in dataclasses.fields(GraphStyle)}
-    values = {name: getattr(palette, name) for name in names if hasattr(palette, name)}
-    return GraphStyle(**values)
+def to_graph_style(palette: Palette | str) -> GraphStyle:
+    """The graph style a palette holds (``palette.graph``)."""
+    return palette_for(palette).graph
 
 
 def monospace_font(base: QFont) -> QFont:

@@ -1,8 +1,8 @@
 """The application's palettes and text size.
 
 ``apply_theme(app, "dark")`` sets Qt's Fusion style, the palette of that name
-(``light``, ``dark``, ``high_contrast`` or ``colorblind``: ``gui.window.presenter.PALETTES``)
-and the small style sheet of its light or dark base from
+(``light``, ``dark``, ``high_contrast`` or ``colorblind``: ``gui.picture.palette.PALETTES``;
+its Qt palette is ``qt_palette(palette)``) and the small style sheet of its light or dark base from
 ``resources/style/<base>.qss``; ``set_font_size(app, 14)`` scales every widget's text
 for a projector.
 """
@@ -12,24 +12,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
+from gui.picture.palette import PALETTES, Palette, palette_for
 from gui.resources import STYLE_DIR
 
-__all__ = ["THEMES", "apply_theme", "set_font_size", "MIN_FONT_SIZE", "MAX_FONT_SIZE",
-           "STYLE_DIR"]
+__all__ = ["THEMES", "apply_theme", "qt_palette", "set_font_size", "MIN_FONT_SIZE",
+           "MAX_FONT_SIZE", "STYLE_DIR"]
 
-THEMES = ("light", "dark", "high_contrast", "colorblind")
+THEMES = tuple(PALETTES)
 MIN_FONT_SIZE = 7
 MAX_FONT_SIZE = 32
-
-_DARK = {
-    QPalette.Window: "#22272e", QPalette.WindowText: "#e6edf3", QPalette.Base: "#0d1117",
-    QPalette.AlternateBase: "#2d333b", QPalette.ToolTipBase: "#2d333b",
-    QPalette.ToolTipText: "#e6edf3", QPalette.Text: "#e6edf3", QPalette.Button: "#2d333b",
-    QPalette.ButtonText: "#e6edf3", QPalette.BrightText: "#ff7b72", QPalette.Link: "#58a6ff",
-    QPalette.Highlight: "#1f6feb", QPalette.HighlightedText: "#ffffff",
-    QPalette.PlaceholderText: "#8b949e",
-}
-
 
 # Fusion draws frames a shade darker than the window: on high contrast's black, nothing.
 # White frames, a tick on white for a ticked check box, yellow for the keyboard focus.
@@ -56,15 +47,24 @@ def _high_contrast_sheet() -> str:
     return HIGH_CONTRAST_SHEET % {"check": (STYLE_DIR / "check-on-white.svg").as_posix()}
 
 
-def _palette(theme: str, style) -> QPalette:
-    if theme != "dark":
-        return style.standardPalette()
-    palette = QPalette()
-    for role, colour in _DARK.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.Text, QPalette.ButtonText, QPalette.WindowText):
-        palette.setColor(QPalette.Disabled, role, QColor("#6e7681"))
-    return palette
+def qt_palette(palette: Palette) -> QPalette:
+    """The Qt palette of the window, derived from a ``gui.picture.palette.Palette``."""
+    colours = QPalette()
+    graph = palette.graph
+    roles = {
+        QPalette.Window: palette.window, QPalette.WindowText: palette.window_text,
+        QPalette.Base: palette.base, QPalette.AlternateBase: palette.alternate_base,
+        QPalette.Text: palette.text, QPalette.Button: palette.button,
+        QPalette.ButtonText: palette.button_text, QPalette.Highlight: palette.highlight,
+        QPalette.HighlightedText: palette.highlighted_text, QPalette.Link: palette.link,
+        QPalette.ToolTipBase: palette.base, QPalette.ToolTipText: palette.text,
+        QPalette.PlaceholderText: graph.muted, QPalette.BrightText: palette.error,
+    }
+    for role, colour in roles.items():
+        colours.setColor(QPalette.All, role, QColor(colour))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        colours.setColor(QPalette.Disabled, role, QColor(palette.disabled_text))
+    return colours
 
 
 def _style_sheet(theme: str) -> str:
@@ -76,7 +76,7 @@ def _style_sheet(theme: str) -> str:
 
 def apply_theme(app, theme: str) -> str:
     """Use ``theme`` (one of ``THEMES``; anything else means light); returns it."""
-    from gui.window.presenter import apply_palette, palette_for
+    from gui.window.presenter import apply_palette
 
     theme = theme if theme in THEMES else "light"
     palette = palette_for(theme)
@@ -85,7 +85,6 @@ def apply_theme(app, theme: str) -> str:
     # Ctrl+plus would then only grow the top-level window's own text.
     app.setAttribute(Qt.AA_UseStyleSheetPropagationInWidgetStyles, True)
     app.setStyle("Fusion")
-    app.setPalette(_palette(base, app.style()))
     app.setStyleSheet(_style_sheet(base) + (_high_contrast_sheet() if theme == "high_contrast"
                                              else ""))
     apply_palette(palette, app)

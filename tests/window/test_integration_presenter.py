@@ -129,7 +129,7 @@ def test_palettes_from_the_view_menu_persist(qtbot, window, settings, name):
     assert app.palette().color(QPalette.Window) == QColor(palette.window)
     assert window.theme == name and action.isChecked()
     picture = window.graph_view.picture
-    assert picture.style.name == name and picture.style.background == palette.background
+    assert picture.style.name == name and picture.style.background == palette.graph.background
     window.save_settings()
     from gui.window.main_window import MainWindow
 

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.picture.style import OKABE_ITO
 from gui.window import presenter
 from gui.window.lesson_session import LessonSession
 from gui.window.panels.lessons_panel import LessonsPanel
 from gui.window.presenter import (
-    OKABE_ITO,
     PALETTES,
     FontScaler,
     KeyHelpOverlay,
@@ -32,6 +32,8 @@ from gui.window.presenter import (
 LESSON = Path(__file__).resolve().parents[2] / "resources" / "lessons" / "02_chain_rule.py"
 COLOUR_FIELDS = [f.name for f in dataclasses.fields(presenter.Palette)
                  if f.type == "str" and f.name not in ("name", "label")]
+GRAPH_COLOURS = [f.name for f in dataclasses.fields(presenter.GraphStyle) if f.type == "str"
+                 and f.name != "name"]
 
 
 @pytest.fixture(autouse=True)
@@ -65,11 +67,13 @@ def test_every_colour_is_a_colour(name):
     assert palette.name == name
     for field in COLOUR_FIELDS:
         assert QColor(getattr(palette, field)).isValid(), field
+    for field in GRAPH_COLOURS:
+        assert QColor(getattr(palette.graph, field)).isValid(), field
 
 
 @pytest.mark.parametrize("name", sorted(PALETTES))
 def test_no_information_in_colour_alone(name):
-    palette = PALETTES[name]
+    palette = PALETTES[name].graph
     kinds = ("leaf", "output", "function", "accumulate")
     assert len({palette.markers[kind] for kind in kinds}) == len(kinds)
     states = ("edge", "gradient", "freed")
@@ -84,7 +88,7 @@ def test_text_is_readable(name):
     palette = PALETTES[name]
     assert contrast(palette.text, palette.base) >= 7
     assert contrast(palette.window_text, palette.window) >= 7
-    assert contrast(palette.foreground, palette.background) >= 7
+    assert contrast(palette.graph.foreground, palette.graph.background) >= 7
     assert contrast(palette.error, palette.base) >= 3
     assert contrast(palette.text, palette.current_cell) >= 4.5
 
@@ -92,29 +96,40 @@ def test_text_is_readable(name):
 def test_high_contrast_is_black_and_white_with_thick_lines():
     palette = PALETTES["high_contrast"]
     assert contrast(palette.text, palette.base) == pytest.approx(21)
-    assert palette.line_width >= 2 and palette.current_line_width >= 4
+    assert palette.graph.line_width >= 2 and palette.graph.current_line_width >= 4
 
 
 def test_colorblind_palette_speaks_okabe_ito():
     palette = PALETTES["colorblind"]
-    semantic = [palette.leaf_edge, palette.output_edge, palette.gradient, palette.current,
-                palette.visited, palette.failed, palette.selected, palette.error]
+    graph = palette.graph
+    semantic = [graph.leaf_edge, graph.output_edge, graph.gradient, graph.current,
+                graph.visited, graph.failed, graph.selected, palette.error]
     assert set(semantic) <= set(OKABE_ITO.values())
     # the states a step can be in are different Okabe-Ito colours
-    assert len({palette.current, palette.visited, palette.failed}) == 3
+    assert len({graph.current, graph.visited, graph.failed}) == 3
 
 
 def test_unknown_palette_names_give_light():
     assert palette_for("no such palette") is PALETTES["light"]
 
 
-def test_the_graph_style_gets_the_palette_colours():
-    graph_style = pytest.importorskip("gui.picture.style")
+def test_the_graph_style_is_the_one_the_palette_holds():
+    from gui.picture.style import STYLES
+
+    for name, palette in PALETTES.items():
+        assert presenter.to_graph_style(palette) is palette.graph is STYLES[name]
+
+
+def test_the_qt_palette_is_derived_from_the_palette():
+    from gui.window.theme import qt_palette
+
     for palette in PALETTES.values():
-        style = presenter.to_graph_style(palette)
-        assert isinstance(style, graph_style.GraphStyle)
-        for field in dataclasses.fields(style):
-            assert getattr(style, field.name) == getattr(palette, field.name)
+        colours = qt_palette(palette)
+        assert colours.color(QPalette.Window) == QColor(palette.window)
+        assert colours.color(QPalette.Base) == QColor(palette.base)
+        assert colours.color(QPalette.PlaceholderText) == QColor(palette.graph.muted)
+        assert (colours.color(QPalette.Disabled, QPalette.Text)
+                == QColor(palette.disabled_text))
 
 
 def test_apply_palette_colours_the_application_and_the_panels(qtbot, qapp):
