@@ -340,7 +340,7 @@ class _Problem:
 
 def _build(options) -> _Problem:
     from engine.interpreter.expression import ExpressionError, evaluate
-    from gui.model.session_file import check_variable_name
+    from engine.interpreter.names import check_variable_name
 
     sources: dict[str, str] = {}
     if options.x is not None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import codecs
 import json
-import keyword
 import math
 import os
 import re
@@ -48,7 +47,7 @@ FORMAT_VERSION = 1
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # checked before reading
 MAX_VARIABLES = 16
-MAX_NAME_LENGTH = 64
+MAX_NAME_LENGTH = 64  # of an option key (variable names: engine.interpreter.names)
 MAX_PATH_LENGTH = 4096
 MAX_HISTORY = 10_000  # states of the .grad buffers
 MAX_SOURCE_TEXT = 40_000  # characters of distinct expressions to check (bounds the time)
@@ -163,30 +162,18 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 # ----- checks shared with the window -------------------------------------------------------
 
 def check_variable_name(name) -> None:
-    """Raise ValueError unless ``name`` can name a variable of an expression.
+    """Raise ValueError unless ``name`` can name a variable (the interpreter's one rule).
 
     >>> check_variable_name("x")
     >>> check_variable_name("__class__")
     Traceback (most recent call last):
     ...
-    ValueError: variable name '__class__' is not allowed: names starting with '_' are private
+    engine.interpreter.source.ExpressionError: variable name '__class__' is not allowed: \
+names starting with '_' are private
     """
-    if not isinstance(name, str):
-        raise ValueError(f"a variable name must be text, not {_json_type(name)}")
-    shown = _short(name)
-    if not name:
-        raise ValueError("a variable name is empty")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"variable name {shown} is longer than {MAX_NAME_LENGTH} characters")
-    if not (name.isascii() and name.isidentifier()):
-        raise ValueError(f"variable name {shown} is not a Python identifier in ASCII")
-    if keyword.iskeyword(name):
-        raise ValueError(f"variable name {shown} is a Python keyword")
-    if name.startswith("_"):
-        raise ValueError(f"variable name {shown} is not allowed: names starting with '_' are "
-                         "private")
-    if name in ("torch", "engine"):
-        raise ValueError(f"variable name {shown} is not allowed: it names the module")
+    from engine.interpreter.names import check_variable_name as check
+
+    check(name)
 
 
 def check_expression(source, names=()) -> None:

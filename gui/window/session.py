@@ -126,7 +126,13 @@ class Session(QObject):
             if name not in self.variables:
                 del self.tensors[name]
                 self._defined.pop(name, None)
+        from engine.interpreter.names import variable_name_problem
+
         for name in names:
+            problem = variable_name_problem(name)  # the rule a session file applies, at once
+            if problem is not None:
+                self._fail("input", name, "ExpressionError", problem, None, name)
+                return False
             source = self.variables[name]
             wanted = (source, self.x_requires_grad if name == "x" else None)
             if self._defined.get(name) == wanted and name in self.tensors:
