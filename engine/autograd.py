@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine.dtypes import from_numpy_dtype
 from engine.grad_mode import _state as _grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "record_passes"]
@@ -54,7 +55,7 @@ class Node:
     """
 
     __slots__ = ("next_functions", "sequence_nr", "_saved", "_freed", "_input_meta",
-                 "_pre_hooks", "_versions", "__weakref__")
+                 "_pre_hooks", "_post_hooks", "_versions", "__weakref__")
     num_outputs = 1
 
     def __init__(self, inputs=()):
@@ -73,7 +74,8 @@ class Node:
         self._input_meta = tuple(meta)
         self._saved = ()
         self._freed = False
-        self._pre_hooks = None
+        self._pre_hooks = None  # {handle id: (kind, array hook)}, run in kind order
+        self._post_hooks = None  # {handle id: array post-hook}
         self._versions = ()  # (array, version counter, version when saved, input tensor or None)
 
     def name(self) -> str:
@@ -153,10 +155,22 @@ class Node:
     def backward(self, grad: np.ndarray) -> tuple:
         raise NotImplementedError
 
-    def register_prehook(self, hook: Callable) -> RemovableHandle:
+    def add_pre_hook(self, kind: int, hook: Callable) -> RemovableHandle:
+        """Run ``hook(grad) -> grad or None`` on the gradient that reached this node.
+
+        ``hook`` works on arrays (``engine.hooks`` adapts the user's Tensor functions).
+        Hooks run by ``kind`` (``TENSOR_HOOK``, then ``RETAINS_GRAD_HOOK``, then
+        ``NODE_PRE_HOOK``, torch's order), and in the order registered within a kind.
+        """
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        return RemovableHandle(self._pre_hooks, hook)
+        return RemovableHandle(self._pre_hooks, (kind, hook))
+
+    def add_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Run ``hook(grads_out, grads_in) -> grads_out or None`` after the node ran."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        return RemovableHandle(self._post_hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -164,11 +178,11 @@ class Node:
 
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 
+TENSOR_HOOK, RETAINS_GRAD_HOOK, NODE_PRE_HOOK = 0, 1, 2
+
 
 def _modified_message(node: Node, array: np.ndarray, version: int, expected: int,
                       tensor) -> str:
-    from engine.dtypes import from_numpy_dtype
-
     described = (f"[torch.{from_numpy_dtype(array.dtype).legacy_name}Tensor "
                  f"[{', '.join(str(n) for n in array.shape)}]]")
     producer = node if tensor is None else tensor.grad_fn
@@ -380,15 +394,26 @@ class BackwardPass:
             grad = contributions[0][1]
             for contribution in contributions[1:]:
                 grad = grad + contribution[1]
-        if node._pre_hooks:
-            hooks = sorted(node._pre_hooks.values(), key=_retains_grad_last)
-            grad = _apply_hooks(hooks, grad)
         if type(node) is AccumulateGrad:
-            return self._accumulate(node, grad, tuple(contributions))
+            leaf_hooks = node.variable._hooks
+            if leaf_hooks:  # the leaf's own hooks: torch's tensor pre-hooks of its accumulator
+                grad = _apply_hooks(leaf_hooks.values(), grad)
+        if node._pre_hooks:
+            grad = _apply_pre_hooks(node._pre_hooks, grad)
+        if type(node) is AccumulateGrad:
+            step = self._accumulate(node, grad, tuple(contributions))
+            if node.variable._post_accumulate_hooks:
+                for hook in list(node.variable._post_accumulate_hooks.values()):
+                    hook()
+            if node._post_hooks:
+                _apply_post_hooks(node._post_hooks, (), (grad,))
+            return step
         saved = node._saved
         if node._versions:
             node.check_versions()
         grads_out = node.backward(grad)
+        if node._post_hooks:
+            grads_out = _apply_post_hooks(node._post_hooks, tuple(grads_out), (grad,))
         freed = bool(saved) and not self.retain_graph and node.release_saved()
         return _new_tuple(Step, (self.steps_run, node, grad, tuple(contributions),
                                  self._send_all(node, grads_out), None, None, None, freed, saved))
@@ -422,7 +447,6 @@ class BackwardPass:
 
     def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, contributions: tuple) -> Step:
         leaf = node.variable
-        grad = _apply_hooks(leaf._hooks.values(), grad) if leaf._hooks else grad
         if not self.keep_steps:  # nobody will read this step: skip the snapshots
             leaf._accumulate_grad(grad)
             return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, None,
@@ -443,32 +467,30 @@ class BackwardPass:
                                  after, False, ()))
 
 
-def _retains_grad_last(hook) -> bool:
-    return getattr(hook, "retains_grad", False)
-
-
 def _apply_hooks(hooks, grad: np.ndarray) -> np.ndarray:
-    from engine.tensor import Tensor
-
+    """Array hooks in turn; one that returns an array replaces the gradient."""
     for hook in list(hooks):
-        result = hook(Tensor._wrap(grad))
+        result = hook(grad)
         if result is not None:
-            _check_hook_result(hook, grad, result._data)
-            grad = result._data
+            grad = result
     return grad
 
 
-def _check_hook_result(hook, grad: np.ndarray, new: np.ndarray) -> None:
-    """torch refuses a hook that returns a gradient of another size or dtype."""
-    from engine.dtypes import from_numpy_dtype
+def _apply_pre_hooks(hooks: dict, grad: np.ndarray) -> np.ndarray:
+    ordered = sorted(hooks.values(), key=_kind)  # stable: registration order within a kind
+    return _apply_hooks([hook for _, hook in ordered], grad)
 
-    name = getattr(hook, "__name__", type(hook).__name__)
-    if new.shape != grad.shape:
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-    if new.dtype != grad.dtype:
-        was, got = (from_numpy_dtype(d).legacy_name for d in (grad.dtype, new.dtype))
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
-                           f"torch.{was}Tensor got torch.{got}Tensor)")
+
+def _kind(entry: tuple) -> int:
+    return entry[0]
+
+
+def _apply_post_hooks(hooks: dict, grads_out: tuple, grads_in: tuple) -> tuple:
+    for hook in list(hooks.values()):
+        result = hook(grads_out, grads_in)
+        if result is not None:
+            grads_out = tuple(result)
+    return grads_out
 
 
 def _root_of(output, gradient):

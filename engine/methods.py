@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numbers
 
-from engine import dtypes
+from engine import dtypes, hooks
+from engine.autograd import Node
 from engine.grad_mode import is_grad_enabled
 from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
 from engine.tensor import LEAF_IN_PLACE_MESSAGE, Tensor
@@ -96,6 +97,13 @@ def _identity(self):
     return self
 
 
+def _iterate(self):
+    """``for row in x``: as torch, one UnbindBackward0 for all the rows."""
+    if self._data.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(shapes.unbind(self, 0))
+
+
 def _converter(dtype):
     def method(self):
         return comparison.to_dtype(self, dtype)
@@ -139,6 +147,8 @@ _METHODS = {
     "float": _converter(dtypes.float32), "double": _converter(dtypes.float64),
     "long": _converter(dtypes.int64), "bool": _converter(dtypes.bool_),
     "to": _to, "type_as": _type_as,
+    "register_hook": hooks.register_hook,
+    "register_post_accumulate_grad_hook": hooks.register_post_accumulate_grad_hook,
     "add_": _in_place(arithmetic.add), "sub_": _in_place(arithmetic.sub),
     "mul_": _in_place(arithmetic.mul), "div_": _in_place(arithmetic.div),
     "pow_": _in_place(arithmetic.pow), "clamp_": _in_place(elementwise.clamp),
@@ -159,12 +169,17 @@ _OPERATORS = {
     "__iadd__": _in_place(arithmetic.add), "__isub__": _in_place(arithmetic.sub),
     "__imul__": _in_place(arithmetic.mul), "__itruediv__": _in_place(arithmetic.div),
     "__ipow__": _in_place(arithmetic.pow),
-    "__getitem__": shapes.getitem, "__setitem__": _setitem,
+    "__getitem__": shapes.getitem, "__setitem__": _setitem, "__iter__": _iterate,
 }
+
+_NODE_METHODS = {"register_prehook": hooks.register_prehook,
+                 "register_hook": hooks.register_node_hook}
 
 
 def attach_methods() -> None:
     for name, function in {**_METHODS, **_OPERATORS}.items():
         setattr(Tensor, name, function)
+    for name, function in _NODE_METHODS.items():
+        setattr(Node, name, function)
     Tensor.T = property(shapes.numpy_T)
     Tensor.__hash__ = object.__hash__

@@ -18,8 +18,10 @@ import weakref
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import AccumulateGrad, BackwardPass, RemovableHandle
+from engine.autograd import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass
+from engine.dims import normalize_dim
 from engine.grad_mode import is_grad_enabled
+from engine.printing import format_tensor
 
 __all__ = ["Tensor", "Size"]
 
@@ -57,7 +59,8 @@ class Tensor:
     _requires_grad = False
     grad_fn = None
     _grad = None
-    _hooks = None
+    _hooks = None  # the leaf's tensor hooks, as array functions (see engine.hooks)
+    _post_accumulate_hooks = None
     _retains_grad = False
     _accumulator_ref = None
     _counter = None  # torch's version counter (a one-item list shared with views), made on demand
@@ -152,24 +155,13 @@ class Tensor:
             return
         owner = weakref.ref(self)
 
-        def keep_grad(grad: Tensor) -> None:
+        def keep_grad(grad) -> None:
             tensor = owner()
             if tensor is not None:
-                tensor._store_grad(grad._data)
+                tensor._store_grad(grad)
 
-        keep_grad.retains_grad = True
-        self.grad_fn.register_prehook(keep_grad)
+        self.grad_fn.add_pre_hook(RETAINS_GRAD_HOOK, keep_grad)
         self._retains_grad = True
-
-    def register_hook(self, hook) -> RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(hook)
-        if self._hooks is None:
-            self._hooks = {}
-        return RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
@@ -241,7 +233,6 @@ class Tensor:
             return Size(self._data.shape)
         if self._data.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        from engine.ops.shapes import normalize_dim
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
@@ -324,8 +315,6 @@ class Tensor:
 
     # ----- Python protocols -------------------------------------------------
     def __repr__(self) -> str:
-        from engine.printing import format_tensor
-
         grad_fn_name = self.grad_fn.name() if self.grad_fn is not None else None
         return format_tensor(self._data, self.dtype.name, requires_grad=self._requires_grad,
                              grad_fn_name=grad_fn_name)
@@ -344,13 +333,6 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
-
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        from engine.ops.shapes import unbind
-
-        return iter(unbind(self, 0))  # as torch: one UnbindBackward0 for all the rows
 
     def __bool__(self) -> bool:
         if self._data.size != 1:

@@ -12,6 +12,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
+from engine.ops.arithmetic import mul
 from engine.ops.common import check_tensor, record
 from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze
 from engine.tensor import Tensor
@@ -169,8 +170,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """outer(a, b) = a.reshape(-1, 1) * b, as torch computes it (ViewBackward0, MulBackward0)."""
-    from engine.ops.arithmetic import mul
-
     check_tensor(input, "outer")
     check_tensor(vec2, "outer", "vec2", 2)
     for name, vector in (("self", input), ("vec2", vec2)):

@@ -15,9 +15,10 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd import Node
+from engine.dims import normalize_dim
 from engine.ops.common import check_tensor, record
 from engine.ops.comparison import to_dtype
-from engine.ops.shapes import normalize_dim
+from engine.ops.elementwise import maximum, minimum
 from engine.tensor import Tensor
 
 __all__ = ["sum", "mean", "max", "min", "softmax", "log_softmax", "ReturnTypes"]
@@ -247,7 +248,6 @@ def _extreme(name: str, pick, arg_pick, whole_node, dim_node, input: Tensor, dim
         result = np.asarray(pick(data))
         return record(result, whole_node, (input,), result)
     if isinstance(dim, Tensor):
-        from engine.ops.elementwise import maximum, minimum
         return (maximum if name == "max" else minimum)(input, dim)
     dim = normalize_dim(dim, data.ndim)
     if data.ndim == 0:

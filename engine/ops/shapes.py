@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 
 from engine.autograd import Node
+from engine.dims import normalize_dim
+from engine.dtypes import result_type
 from engine.grad_mode import _state as _grad_state
 from engine.ops.common import check_tensor, record
 from engine.tensor import Size, Tensor
@@ -47,17 +49,6 @@ def _as_view_of(result: Tensor, input: Tensor) -> Tensor:
 def _at(data: np.ndarray, dim: int, index: int) -> np.ndarray:
     """``data[index]`` along ``dim``: a view, even when 0-d."""
     return data[(slice(None),) * dim + (index, Ellipsis)]
-
-
-def normalize_dim(dim: int, ndim: int) -> int:
-    """A dim in ``[-ndim, ndim)`` as a non-negative index, or torch's IndexError."""
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
-    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-    if not low <= dim <= high:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim})")
-    return int(dim) % max(ndim, 1)
 
 
 def _shape_args(shape) -> tuple:
@@ -514,8 +505,6 @@ def _tensor_sequence(tensors, function: str) -> tuple:
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
-    from engine.dtypes import result_type
-
     tensors = _tensor_sequence(tensors, "cat")
     for position, tensor in enumerate(tensors):
         if tensor._data.ndim == 0:
@@ -556,8 +545,6 @@ class StackBackward0(Node):
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
-    from engine.dtypes import result_type
-
     tensors = _tensor_sequence(tensors, "stack")
     first = tensors[0]._data
     dim = normalize_dim(dim, first.ndim + 1)
