@@ -4,7 +4,11 @@ It walks Python's ``ast`` over a whitelist and calls only what its tables allow;
 nothing is ever passed to ``eval``, ``exec`` or ``compile``. Modules:
 
 - ``source``: the source text, its offsets, the character checks, ``ExpressionError``;
-- ``safe_ast``: the whitelist, the validator and the evaluator with their limits;
+- ``names``: the rule for variable names (every place that accepts a name calls it);
+- ``limits``: the sizes predicted before the work (``GuardError``);
+- ``tables``: the whitelist (functions, methods, attributes, keywords, operators);
+- ``validator``: refusals before anything runs; ``evaluator``: the interpreter;
+- ``safe_ast``: the four above under one name, for older imports;
 - ``expression``: one-line expressions (``evaluate``, ``check``);
 - ``lesson``: lesson files run cell by cell, as a notebook runs them.
 """

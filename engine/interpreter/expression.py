@@ -1,6 +1,6 @@
 """Evaluate one line of PyTorch safely: ``evaluate("2 * dot(x, x)", {"x": x})``.
 
-The expression is parsed with ``ast`` and interpreted by ``engine.interpreter.safe_ast``, which
+The expression is parsed with ``ast`` and interpreted by ``engine.interpreter.evaluator``, which
 walks a whitelist of node types and calls only the functions, methods and keyword
 arguments in its table; nothing is ever passed to ``eval``, ``exec`` or ``compile``.
 The ``torch.`` prefix is optional (``exp(x)`` and ``torch.exp(x)`` are the same).
@@ -23,7 +23,7 @@ tensor([1, 2, 3])
 ...     print(error.offset, error)
 2 attribute '__class__' is not allowed: names starting with '_' are private
 
-Limits, checked before the work they guard (see ``engine.interpreter.safe_ast`` for the rest):
+Limits, checked before the work they guard (see ``engine.interpreter.limits`` for the rest):
 ``MAX_EXPRESSION_LENGTH`` characters, ``MAX_DEPTH`` levels of nesting,
 ``MAX_NODES`` syntax nodes, ``MAX_TENSOR_ELEMENTS`` elements per tensor, Python
 integers below 10**400, and ``EXPRESSION_TIME_LIMIT`` seconds.
@@ -31,7 +31,7 @@ integers below 10**400, and ``EXPRESSION_TIME_LIMIT`` seconds.
 
 from __future__ import annotations
 
-from engine.interpreter import safe_ast
+from engine.interpreter.evaluator import Interpreter
 from engine.interpreter.source import (
     EXPRESSION_TIME_LIMIT,
     MAX_DEPTH,
@@ -43,6 +43,8 @@ from engine.interpreter.source import (
     check_characters,
     parse_expression,
 )
+from engine.interpreter.tables import EXPRESSION
+from engine.interpreter.validator import Validator
 
 __all__ = ["ExpressionError", "evaluate", "check", "parse_expression", "check_characters",
            "SourceText", "MAX_EXPRESSION_LENGTH", "MAX_DEPTH", "MAX_NODES",
@@ -61,7 +63,7 @@ def check(source: str, names=()) -> None:
     10 method 'tofile' is not allowed: it is not in the engine's table
     """
     tree, text = parse_expression(source)
-    safe_ast.Validator(text, mode=safe_ast.EXPRESSION, names=names).run(tree)
+    Validator(text, mode=EXPRESSION, names=names).run(tree)
 
 
 def evaluate(source: str, variables: dict | None = None, *, module=None,
@@ -78,8 +80,8 @@ def evaluate(source: str, variables: dict | None = None, *, module=None,
     import numpy as np
 
     tree, text = parse_expression(source)
-    interpreter = safe_ast.Interpreter(text, module=module, variables=variables or {},
-                                       mode=safe_ast.EXPRESSION, time_limit=time_limit)
+    interpreter = Interpreter(text, module=module, variables=variables or {},
+                                       mode=EXPRESSION, time_limit=time_limit)
     interpreter.validate(tree)
     with np.errstate(all="ignore"):  # inf * 0 is nan without a warning, as in torch
         return interpreter.evaluate_to_tensor(tree.body)

@@ -81,16 +81,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.interpreter import safe_ast
-from engine.interpreter.safe_ast import (
-    GRAD_MODES,
-    IN_PLACE_OPERATORS,
-    LESSON,
-    SETTABLE_ATTRIBUTES,
-    GuardError,
-    Interpreter,
-    Validator,
-)
+from engine.interpreter import evaluator as safe_ast
+from engine.interpreter.evaluator import Interpreter
+from engine.interpreter.limits import MAX_ITERATED, GuardError
 from engine.interpreter.source import (
     ExpressionError,
     SourceText,
@@ -99,6 +92,8 @@ from engine.interpreter.source import (
     syntax_error,
     too_complex,
 )
+from engine.interpreter.tables import GRAD_MODES, IN_PLACE_OPERATORS, LESSON, SETTABLE_ATTRIBUTES
+from engine.interpreter.validator import Validator
 
 __all__ = ["parse_lesson", "load_lesson", "Lesson", "Cell", "LessonRunner", "CellResult",
            "MAX_LESSON_LENGTH", "MAX_LESSON_NODES", "CELL_TIME_LIMIT", "MAX_LOOP",
@@ -536,9 +531,9 @@ class LessonInterpreter(Interpreter):
 
     def _iterable(self, value=()):
         if safe_ast._is_array(value) and getattr(value, "ndim", 0) and len(value) > (
-                safe_ast.MAX_ITERATED):
+                MAX_ITERATED):
             raise GuardError(f"too many items to iterate: {len(value):,} "
-                             f"(limit {safe_ast.MAX_ITERATED:,})")
+                             f"(limit {MAX_ITERATED:,})")
         return value
 
     def builtin_range(self, *bounds):  # only reachable from 'for' (the validator sees to it)
