@@ -19,9 +19,6 @@ def run_app(args: list[str]) -> int:
 
     from gui.window.excepthook import install_exception_hook
     from gui.window.main_window import APPLICATION, ORGANIZATION, MainWindow
-    from gui.window.refcount_guard import pin_singletons
-
-    pin_singletons()  # before the first Qt call: see gui.window.refcount_guard
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "autograd-viz"])
     app.setOrganizationName(ORGANIZATION)

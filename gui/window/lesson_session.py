@@ -33,12 +33,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from gui.resources import LESSONS_DIR
-from gui.window.refcount_guard import pin_singletons
 
 if TYPE_CHECKING:
     from engine.interpreter.lesson import CellResult, Lesson, LessonRunner
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["LessonSession", "load_error_line", "leaf_names", "names_for_pass", "has_code",
            "builtin_lessons", "LESSONS_DIR"]

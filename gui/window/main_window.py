@@ -52,7 +52,6 @@ from gui.window.panels.torch_check import TorchCheckPanel
 from gui.window.pass_queue import PassQueue
 from gui.window.player import SPEEDS_MS, Player
 from gui.window.presenter import PALETTES, PresenterControls, palette_for, to_graph_style
-from gui.window.refcount_guard import pin_singletons
 from gui.window.session import DEFAULT_EXPRESSION, DEFAULT_X, Session
 from gui.window.theme import apply_theme, set_font_size
 
@@ -92,7 +91,6 @@ class MainWindow(QMainWindow):
     """The whole application window (see the module docstring)."""
 
     def __init__(self, settings: QSettings | None = None, parent=None):
-        pin_singletons()  # PySide6 6.12 on Python 3.11 would abort after ~2,500 steps
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"untitled[*] — {APP_TITLE}")

@@ -37,10 +37,7 @@ from PySide6.QtWidgets import (
 
 from gui.picture.palette import PALETTES, Palette, palette_for
 from gui.picture.style import GraphStyle
-from gui.window.refcount_guard import pin_singletons
 from gui.window.theme import qt_palette
-
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["Palette", "PALETTES", "palette_for", "active_palette", "apply_palette",
            "to_graph_style", "toggle_full_screen", "FontScaler", "KeyHelpOverlay",

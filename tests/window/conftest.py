@@ -14,10 +14,9 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
-from gui.window.refcount_guard import pin_singletons  # noqa: E402
+import gui.window  # noqa: E402, F401 - first: applies the binding workaround (pin_singletons)
 
 QStandardPaths.setTestModeEnabled(True)  # never touch the user's own settings
-pin_singletons()  # PySide6 6.12 on Python 3.11 loses references to None/True/False
 
 
 def pytest_configure(config):

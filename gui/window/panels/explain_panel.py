@@ -26,9 +26,7 @@ from gui.window.presenter import monospace_font
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
-from gui.window.refcount_guard import pin_singletons
 
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["ExplainPanel", "render_mathtext", "broadcast_dims", "broadcast_notes",
            "input_line", "EMPTY_TEXT"]

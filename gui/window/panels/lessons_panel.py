@@ -34,9 +34,6 @@ from PySide6.QtWidgets import (
 
 from gui.window.lesson_session import LessonSession, has_code
 from gui.window.presenter import active_palette, monospace_font
-from gui.window.refcount_guard import pin_singletons
-
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["LessonsPanel", "cells_html", "NEXT_KEYS", "RUN_ALL_KEYS", "RESTART_KEYS"]
 

@@ -43,9 +43,6 @@ from PySide6.QtWidgets import (
 
 from gui.resources import PROJECT_ROOT as ROOT
 from gui.window.presenter import monospace_font
-from gui.window.refcount_guard import pin_singletons
-
-pin_singletons()  # PySide6 6.12 on Python 3.11: see gui.window.refcount_guard
 
 __all__ = ["TorchCheckPanel", "CheckReport", "LineDifference", "compare_shown", "diff_lines",
            "torch_available", "run_both", "INSTALL_HINT", "TORCH_VERSION"]
