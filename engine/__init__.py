@@ -15,7 +15,15 @@ The backward pass is an object you can step through: see ``engine.BackwardPass``
 import warnings as _warnings
 
 from engine import methods as _methods
-from engine.autograd import AccumulateGrad, BackwardPass, Contribution, Node, Step, record_passes
+from engine.autograd import (
+    AccumulateGrad,
+    BackwardPass,
+    Contribution,
+    Node,
+    PassState,
+    Step,
+    record_passes,
+)
 from engine.dtypes import bool_ as bool  # noqa: A001 - torch.bool
 from engine.dtypes import dtype, float32, float64, get_default_dtype, int64, promote_types
 from engine.factories import (
@@ -93,7 +101,8 @@ def numel(input: Tensor) -> int:
 __version__ = "0.1.0"
 
 __all__ = [
-    "AccumulateGrad", "BackwardPass", "Contribution", "Node", "Size", "Step", "Tensor",
+    "AccumulateGrad", "BackwardPass", "Contribution", "Node", "PassState", "Size", "Step",
+    "Tensor",
     "abs", "add", "allclose", "arange", "as_tensor", "bool", "cat", "clamp", "clip", "clone",
     "cos", "div", "dot", "double", "dtype", "empty", "enable_grad", "eq", "equal", "exp", "eye",
     "flatten", "float", "float32", "float64", "full", "full_like", "ge", "get_default_dtype",

@@ -23,6 +23,7 @@ import itertools
 import re
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +31,8 @@ import numpy as np
 from engine.dtypes import from_numpy_dtype
 from engine.grad_mode import _state as _grad_mode
 
-__all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "record_passes"]
+__all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "PassState",
+           "record_passes"]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -277,6 +279,72 @@ class Step(NamedTuple):
         return self.leaf is not None
 
 
+@dataclass(frozen=True)
+class PassState:
+    """Everything about a recorded pass after its step ``index`` (-1: before the first).
+
+    What the window, the lesson queue, the command line and the picture show at one
+    position of the animation, answered once by the pass (``BackwardPass.state_at``):
+
+    - ``steps``: the steps run up to and including ``index``; ``step`` the one at
+      ``index`` (``None`` at -1);
+    - ``freed``: the nodes whose saved tensors are freed at this point (those an earlier
+      pass freed first, then in the order this pass freed them);
+    - ``leaves``: every leaf the pass reaches (its AccumulateGrad nodes, in graph order);
+      ``grads_before[i]`` is ``leaves[i]``'s ``.grad`` when the pass began and ``grads[i]``
+      after step ``index`` (read-only arrays, ``None`` for no gradient yet);
+    - ``failed_node`` and ``error``: the node whose step raised and the exception, set only
+      when ``index`` is the last step of a pass that stopped on an error (``at_end``).
+
+    >>> import engine as torch
+    >>> x = torch.arange(4.0, requires_grad=True)
+    >>> backward = torch.BackwardPass(2 * torch.dot(x, x)).run()
+    >>> state = backward.state_at(1)
+    >>> state.step.name, [node.name() for node in state.freed], state.grad(x)
+    ('DotBackward0', ['MulBackward0', 'DotBackward0'], None)
+    >>> backward.state_at(2).grad(x), backward.state_at(2).at_end
+    (array([ 0.,  4.,  8., 12.], dtype=float32), True)
+    >>> torch.BackwardPass(2 * torch.dot(x, x)).run().state_at(-1).grad(x)
+    array([ 0.,  4.,  8., 12.], dtype=float32)
+    """
+
+    index: int
+    steps: tuple
+    step: Step | None
+    freed: tuple
+    leaves: tuple
+    grads_before: tuple
+    grads: tuple
+    at_end: bool
+    failed_node: Node | None = None
+    error: BaseException | None = None
+
+    def grad(self, leaf):
+        """``leaf``'s ``.grad`` after step ``index`` (``None``: none yet); KeyError if the
+        pass does not reach ``leaf``."""
+        return self.grads[self._position(leaf)]
+
+    def grad_before(self, leaf):
+        """``leaf``'s ``.grad`` when the pass began."""
+        return self.grads_before[self._position(leaf)]
+
+    def is_freed(self, node: Node) -> bool:
+        return any(freed is node for freed in self.freed)
+
+    @property
+    def error_text(self) -> str | None:
+        """The error as Python's last traceback line prints it (``RuntimeError: ...``)."""
+        if self.error is None:
+            return None
+        return f"{type(self.error).__name__}: {self.error}"
+
+    def _position(self, leaf) -> int:
+        for position, known in enumerate(self.leaves):
+            if known is leaf:
+                return position
+        raise KeyError("the pass does not reach this tensor")
+
+
 _new_tuple = tuple.__new__  # builds a Step or Contribution without NamedTuple's slower __new__
 
 _pass_listeners: list = []
@@ -338,12 +406,39 @@ class BackwardPass:
         self._ready: list = []
         self._tiebreak = itertools.count()
         self._push_ready(root)
+        self._start = _starting_state(self._dependencies) if self.keep_steps else None
         for listener in _pass_listeners:
             listener.append(self)
 
     @property
     def done(self) -> bool:
         return not self._ready or self.error is not None
+
+    def state_at(self, index: int | None = None) -> PassState:
+        """The state after ``steps[index]`` (``-1``: before the first step; ``None``: after
+        the last step run so far). See ``PassState``."""
+        if self._start is None:
+            raise ValueError("this pass kept no steps (Tensor.backward() outside a "
+                             "record_passes block): it has no states to show")
+        last = len(self.steps) - 1
+        index = last if index is None else index
+        if not isinstance(index, int) or not -1 <= index <= last:
+            raise IndexError(f"step {index} is outside the pass (-1 .. {last})")
+        leaves, grads_before, freed_before = self._start
+        steps = tuple(self.steps[:index + 1])
+        freed = list(freed_before)
+        grads = list(grads_before)
+        position = {id(leaf): number for number, leaf in enumerate(leaves)}
+        for step in steps:
+            if step.freed:
+                freed.append(step.node)
+            if step.leaf is not None and id(step.leaf) in position:
+                grads[position[id(step.leaf)]] = step.grad_after
+        at_end = index == last and self.done
+        failed = at_end and self.error is not None
+        return PassState(index, steps, steps[-1] if steps else None, tuple(freed), leaves,
+                         grads_before, tuple(grads), at_end,
+                         self.failed_node if failed else None, self.error if failed else None)
 
     def __iter__(self) -> Iterator[Step]:
         while not self.done:
@@ -465,6 +560,20 @@ class BackwardPass:
             after = _frozen(stored)
         return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, before,
                                  after, False, ()))
+
+
+def _starting_state(dependencies: dict) -> tuple:
+    """The leaves a pass reaches, their ``.grad`` now (read-only copies), the nodes freed."""
+    leaves, grads, freed = [], [], []
+    for node in dependencies:
+        if node._freed:
+            freed.append(node)
+        if type(node) is AccumulateGrad:
+            leaf = node.variable
+            leaves.append(leaf)
+            buffer = leaf._grad
+            grads.append(None if buffer is None else _frozen(buffer._data))
+    return tuple(leaves), tuple(grads), tuple(freed)
 
 
 def _apply_hooks(hooks, grad: np.ndarray) -> np.ndarray:
