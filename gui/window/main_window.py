@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self._drawn_once = False
         self._after_first_draw: list = []
         self._first_draw_done = False
+        self.started = False
 
     def _connect(self) -> None:
         self.inputs.define_requested.connect(self.define)
@@ -495,6 +496,7 @@ class MainWindow(QMainWindow):
         callbacks, self._after_first_draw = self._after_first_draw, []
         for callback in callbacks:
             callback()
+        self.started = True  # drawn, and the file it was started with opened
 
     def after_first_draw(self, callback) -> None:
         """Run ``callback`` once the first graph is drawn (at once if it is)."""

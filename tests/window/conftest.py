@@ -79,13 +79,14 @@ def _history_text(win) -> str:
 @pytest.fixture
 def run_app_and_look():
     """``run_app_and_look(args, look, besides=None)``: start the app as ``python main.py ARGS``
-    would, call ``look(window)`` on the window it opened (not ``besides``), close it and
-    return ``run_app``'s exit status."""
+    would, call ``look(window)`` on the window it opened (not ``besides``) once it is ready,
+    close it and return ``run_app``'s exit status."""
     return _run_app_and_look
 
 
-def _run_app_and_look(args, look, besides=None) -> int:
+def _run_app_and_look(args, look, besides=None, *, timeout_s: float = 20.0) -> int:
     import sys
+    import time
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -93,9 +94,24 @@ def _run_app_and_look(args, look, besides=None) -> int:
     from gui.window import app as app_module
     from gui.window.main_window import MainWindow
 
-    def look_and_quit():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible() and w is not besides]
+    deadline = time.monotonic() + timeout_s
+
+    def opened() -> list:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+                and w.isVisible() and w is not besides]
+
+    def ready(windows) -> bool:
+        """The window drew its first graph, opened its file (drawing flushes Qt's events, so
+        this timer also fires while the file opens) and is the active window (so the focus
+        it gave is real): under load all this takes longer than any fixed wait."""
+        return bool(windows) and all(w.started for w in windows) and (
+            QApplication.activeWindow() in windows)
+
+    def look_when_ready():
+        windows = opened()
+        if not ready(windows) and time.monotonic() < deadline:
+            return  # the timer comes back in 50 ms
+        timer.stop()
         if windows:
             look(windows[-1])
         for win in windows:
@@ -104,8 +120,12 @@ def _run_app_and_look(args, look, besides=None) -> int:
         QApplication.instance().quit()
 
     previous_hook = sys.excepthook  # run_app installs the window's hook
-    QTimer.singleShot(1200, look_and_quit)
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(look_when_ready)
+    timer.start()
     try:
         return app_module.run_app([str(arg) for arg in args])
     finally:
+        timer.stop()
         sys.excepthook = previous_hook
