@@ -15,7 +15,7 @@ The backward pass is an object you can step through: see ``engine.BackwardPass``
 import warnings as _warnings
 
 from engine import methods as _methods
-from engine.autograd import (
+from engine.autograd.graph import (
     AccumulateGrad,
     BackwardPass,
     Contribution,

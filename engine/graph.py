@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import networkx as nx
 
-from engine.autograd import AccumulateGrad, Node
+from engine.autograd.graph import AccumulateGrad, Node
 from engine.tensor import Tensor
 
 __all__ = ["to_networkx", "node_id"]

@@ -1,6 +1,6 @@
 """Hooks: the user's functions of Tensors, adapted to the backward pass's arrays.
 
-The pass (``engine.autograd``) runs array functions only; this module wraps what a
+The pass (``engine.autograd.graph``) runs array functions only; this module wraps what a
 user registers, checks what it returns as torch does, and is attached to ``Tensor``
 and ``Node`` by ``engine.methods``. Torch's order at a node: the tensor hooks
 (``Tensor.register_hook``), then ``retain_grad``, then ``Node.register_prehook``; the
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine.autograd import NODE_PRE_HOOK, TENSOR_HOOK, Node, RemovableHandle
+from engine.autograd.graph import NODE_PRE_HOOK, TENSOR_HOOK, Node, RemovableHandle
 from engine.dtypes import from_numpy_dtype
 from engine.tensor import Tensor
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 
 from engine import dtypes, hooks
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.grad_mode import is_grad_enabled
 from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
 from engine.tensor import LEAF_IN_PLACE_MESSAGE, Tensor

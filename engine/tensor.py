@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass
+from engine.autograd.graph import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass
 from engine.dims import normalize_dim
 from engine.grad_mode import is_grad_enabled
 from engine.printing import format_tensor

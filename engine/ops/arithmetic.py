@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.ops.common import (
     broadcast_shape,
     check_operands,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.ops.common import broadcast_shape, check_tensor, promoted_arrays, record
 from engine.tensor import Tensor
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.ops.arithmetic import mul
 from engine.ops.common import check_tensor, record
 from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze

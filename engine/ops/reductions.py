@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from engine import dtypes
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.ops.common import check_tensor, record
 from engine.ops.comparison import to_dtype

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from engine.autograd import Node
+from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.dtypes import result_type
 from engine.grad_mode import _state as _grad_state
