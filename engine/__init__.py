@@ -24,28 +24,60 @@ from engine.autograd.graph import (
     Step,
     record_passes,
 )
+from engine.device import (
+    Namespace,
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
 from engine.dtypes import bool_ as bool  # noqa: A001 - torch.bool
 from engine.dtypes import dtype, float32, float64, get_default_dtype, int64, promote_types
 from engine.factories import (
     arange,
     as_tensor,
+    contiguous_format,
     empty,
+    empty_like,
     eye,
     full,
     full_like,
     linspace,
-    manual_seed,
+    normal,
     ones,
     ones_like,
+    preserve_format,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
+    strided,
     tensor,
     zeros,
     zeros_like,
 )
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.ops.arithmetic import add, div, mul, neg, pow, reciprocal, sub  # noqa: A004
-from engine.ops.comparison import allclose, eq, equal, ge, gt, le, lt, ne
+from engine.ops.comparison import (  # noqa: A004
+    all,
+    allclose,
+    any,
+    eq,
+    equal,
+    ge,
+    gt,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
 from engine.ops.elementwise import (  # noqa: A004
     abs,
     clamp,
@@ -60,11 +92,13 @@ from engine.ops.elementwise import (  # noqa: A004
     sqrt,
     tanh,
 )
-from engine.ops.linalg import dot, matmul, mm, mv, outer
+from engine.ops.linalg import dot, matmul, mm, mv, norm, outer, vector_norm
 from engine.ops.reductions import log_softmax, max, mean, min, softmax, sum  # noqa: A004
 from engine.ops.shapes import (
     cat,
     clone,
+    expand,
+    expand_as,
     flatten,
     permute,
     reshape,
@@ -76,6 +110,7 @@ from engine.ops.shapes import (
     unsqueeze,
     view,
 )
+from engine.random import Generator, initial_seed, manual_seed, seed
 from engine.tensor import Size, Tensor
 
 _methods.attach_methods()
@@ -98,11 +133,23 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
-__version__ = "0.1.0"
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+linalg = Namespace("torch.linalg", vector_norm=vector_norm, norm=norm)
+
+# The engine follows PyTorch 2.13.0 (the CPU build): what it prints is what that prints.
+__version__ = "2.13.0+cpu"
+version = Namespace("torch.version", __version__=__version__, cuda=None)
 
 __all__ = [
-    "AccumulateGrad", "BackwardPass", "Contribution", "Node", "PassState", "Size", "Step",
-    "Tensor",
+    "AccumulateGrad", "BackwardPass", "Contribution", "Generator", "Node", "PassState", "Size",
+    "Step", "Tensor", "accelerator", "backends", "contiguous_format", "cuda", "device",
+    "empty_like", "expand", "expand_as", "get_default_device", "initial_seed",
+    "is_floating_point", "linalg", "all", "any", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "norm", "normal", "preserve_format", "rand_like", "randint",
+    "randn_like", "randperm", "seed", "set_default_device", "strided", "vector_norm", "version",
     "abs", "add", "allclose", "arange", "as_tensor", "bool", "cat", "clamp", "clip", "clone",
     "cos", "div", "dot", "double", "dtype", "empty", "enable_grad", "eq", "equal", "exp", "eye",
     "flatten", "float", "float32", "float64", "full", "full_like", "ge", "get_default_dtype",

@@ -16,10 +16,14 @@ import warnings
 import numpy as np
 
 from engine import dtypes
+from engine.device import check_device
+from engine.random import generator_of
 from engine.tensor import Size, Tensor
 
 __all__ = ["tensor", "as_tensor", "arange", "zeros", "ones", "full", "zeros_like", "ones_like",
-           "full_like", "linspace", "eye", "rand", "randn", "manual_seed", "empty"]
+           "full_like", "empty", "empty_like", "linspace", "eye", "rand", "randn", "rand_like",
+           "randn_like", "randint", "randperm", "normal", "strided", "contiguous_format",
+           "preserve_format"]
 
 FACTORY_REQUIRES_GRAD_MESSAGE = (
     "Only Tensors of floating point and complex dtype can require gradients")
@@ -27,7 +31,39 @@ COPY_CONSTRUCT_WARNING = (
     "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
     "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
 
-_generator = {"rng": np.random.default_rng(0)}
+
+
+class _Token:
+    """A named constant printed as torch prints it (``torch.strided``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+strided = _Token("strided")
+contiguous_format = _Token("contiguous_format")
+preserve_format = _Token("preserve_format")
+
+
+def _check_options(function: str, device=None, layout=None, pin_memory=False, out=None,
+                   memory_format=None) -> None:
+    """The keywords every factory takes: the CPU, the strided layout, no pinned memory."""
+    check_device(device)
+    if layout is not None and layout is not strided:
+        raise RuntimeError(f"{function}(...) is not implemented for sparse layout")
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
+                           "pinned memory allocator is available on this system.")
+    if out is not None:
+        raise RuntimeError(f"{function}(out=...) is outside the engine's subset")
+    if memory_format not in (None, contiguous_format, preserve_format):
+        raise RuntimeError(f"{function}(memory_format={memory_format!r}) is outside the "
+                           "engine's subset")
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -86,8 +122,10 @@ def _check_rectangular(data) -> None:
         level = following
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, a Tensor or an array)."""
+    _check_options("tensor", device, pin_memory=pin_memory)
     if isinstance(data, Tensor):
         warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
         source = data._data
@@ -115,7 +153,8 @@ def _unwrap_nested(data):
     return data
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    check_device(device)
     if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) is data.dtype):
         return data
     return tensor(data, dtype=dtype)
@@ -140,54 +179,94 @@ def _size_args(size) -> tuple:
     return tuple(int(n) for n in size)
 
 
+def _size_from(function: str, args: tuple, size) -> tuple:
+    """The size given positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or as ``size=``."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{function}() got multiple values for argument 'size'")
+        args = (tuple(size),) if isinstance(size, (tuple, list, Size)) else (size,)
+    elif not args:
+        raise TypeError(f'{function}() missing 1 required positional arguments: "size"')
+    return _size_args(args)
+
+
 def _float_dtype(dtype) -> np.dtype:
     return (dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()).numpy
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    if any(isinstance(n, (int, np.integer)) and n < 0 for n in _flat_size(size)):
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    _check_options("zeros", device, layout, pin_memory, out)
+    if any(isinstance(n, (int, np.integer)) and n < 0 for n in _flat_size(args)):
         raise RuntimeError("zeros: Dimension size must be non-negative.")
-    return _finish(np.zeros(_size_args(size), dtype=_float_dtype(dtype)), requires_grad)
+    shape = _size_from("zeros", args, size)
+    return _finish(np.zeros(shape, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_size_args(size), dtype=_float_dtype(dtype)), requires_grad)
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    _check_options("ones", device, layout, pin_memory, out)
+    shape = _size_from("ones", args, size)
+    return _finish(np.ones(shape, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False, pin_memory: bool = False, memory_format=None) -> Tensor:
+    """Zeros (torch leaves the memory uninitialised; the engine's is always zero)."""
+    _check_options("empty", device, layout, pin_memory, out, memory_format)
+    shape = _size_from("empty", args, size)
+    return _finish(np.zeros(shape, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    _check_options("full", device, layout, pin_memory, out)
     target = dtypes.as_dtype(dtype) if dtype is not None else _infer_dtype(fill_value)
     return _finish(np.full(_size_args((size,)), fill_value, dtype=target.numpy), requires_grad)
 
 
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    target = dtypes.as_dtype(dtype).numpy if dtype is not None else input._data.dtype
+def _like(function: str, input: Tensor, dtype, layout, device, memory_format) -> np.dtype:
+    _check_options(function, device, layout, memory_format=memory_format)
+    return dtypes.as_dtype(dtype).numpy if dtype is not None else input._data.dtype
+
+
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("zeros_like", input, dtype, layout, device, memory_format)
     return _finish(np.zeros(input._data.shape, dtype=target), requires_grad)
 
 
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    target = dtypes.as_dtype(dtype).numpy if dtype is not None else input._data.dtype
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("ones_like", input, dtype, layout, device, memory_format)
     return _finish(np.ones(input._data.shape, dtype=target), requires_grad)
 
 
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    target = dtypes.as_dtype(dtype).numpy if dtype is not None else input._data.dtype
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("empty_like", input, dtype, layout, device, memory_format)
+    return _finish(np.zeros(input._data.shape, dtype=target), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("full_like", input, dtype, layout, device, memory_format)
     return _finish(np.full(input._data.shape, fill_value, dtype=target), requires_grad)
 
 
-def _number(value, name: str):
+def _number(value, name: str, function: str = "arange"):
     if isinstance(value, Tensor):
         return value.item()
     if not isinstance(value, numbers.Real):
-        raise TypeError(f"arange(): argument '{name}' must be Number, not {type(value).__name__}")
+        raise TypeError(f"{function}(): argument '{name}' must be Number, not "
+                        f"{type(value).__name__}")
     return value
 
 
-def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
     """``arange(end)`` or ``arange(start, end, step)``; float if any argument is a float."""
+    _check_options("arange", device, layout, out=out)
     if end is None:
         start, end = 0, start
     start, end, step = _number(start, "start"), _number(end, "end"), _number(step, "step")
@@ -207,22 +286,58 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) 
     return _finish(values.astype(target.numpy), requires_grad)
 
 
-def linspace(start, end, steps: int, *, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` (computed as torch does)."""
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, bit for bit as torch's CPU
+    kernel computes them: in the result dtype, ``step = (end - start) / (steps - 1)``, then
+    ``start + step * i`` for the first half and ``end - step * (steps - i - 1)`` for the
+    second, each a fused multiply-add (one rounding) as torch's compiled kernel does it."""
+    _check_options("linspace", device, layout, out=out)
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     target = _float_dtype(dtype)
-    start, end = float(_number(start, "start")), float(_number(end, "end"))
-    if steps == 1:
-        return _finish(np.array([start], dtype=target), requires_grad)
+    start = _number(start, "start", "linspace")
+    end = _number(end, "end", "linspace")
+    if steps <= 1:
+        return _finish(np.full(steps, start, dtype=target), requires_grad)
+    first, last = target.type(start), target.type(end)
+    step = (last - first) / target.type(steps - 1)
     index = np.arange(steps, dtype=np.float64)
-    step = (end - start) / max(steps - 1, 1)
-    halfway = steps // 2
-    values = np.where(index < halfway, start + step * index, end - step * (steps - index - 1))
+    lower = _fused(np.float64(step), index, np.float64(first))
+    upper = _fused(-np.float64(step), steps - 1 - index, np.float64(last))
+    values = np.where(index < steps // 2, lower, upper)
     return _finish(values.astype(target), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def _split(a: np.ndarray) -> tuple:
+    """Veltkamp's split of float64 values into two halves of 26 bits."""
+    scaled = a * 134217729.0  # 2**27 + 1
+    high = scaled - (scaled - a)
+    return high, a - high
+
+
+def _fused(a, b: np.ndarray, c) -> np.ndarray:
+    """``a * b + c`` rounded once (float64; error-free product and sum, Dekker and Knuth).
+
+    For float32 operands the float64 product is exact already; the float64 result is then
+    rounded to float32.
+    """
+    a = np.broadcast_to(np.float64(a), b.shape)
+    product = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    total = product + c
+    virtual = total - product
+    rounding = (product - (total - virtual)) + (c - virtual)
+    return total + (rounding + error)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    _check_options("eye", device, layout, out=out)
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
@@ -230,16 +345,76 @@ def eye(n: int, m: int | None = None, *, dtype=None, requires_grad: bool = False
                    requires_grad)
 
 
-def manual_seed(seed: int) -> None:
-    """Reset the engine's own generator (values differ from torch's for the same seed)."""
-    _generator["rng"] = np.random.default_rng(int(seed))
-
-
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    data = _generator["rng"].random(_size_args(size)).astype(_float_dtype(dtype))
+def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Uniform on [0, 1) from the engine's generator (other numbers than torch's)."""
+    _check_options("rand", device, layout, pin_memory, out)
+    shape = _size_from("rand", args, size)
+    data = generator_of(generator).random(shape).astype(_float_dtype(dtype))
     return _finish(data, requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    data = _generator["rng"].standard_normal(_size_args(size)).astype(_float_dtype(dtype))
+def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Standard normal from the engine's generator (other numbers than torch's)."""
+    _check_options("randn", device, layout, pin_memory, out)
+    shape = _size_from("randn", args, size)
+    data = generator_of(generator).standard_normal(shape).astype(_float_dtype(dtype))
+    return _finish(data, requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("rand_like", input, dtype, layout, device, memory_format)
+    return rand(input._data.shape, dtype=dtypes.from_numpy_dtype(target),
+                requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    target = _like("randn_like", input, dtype, layout, device, memory_format)
+    return randn(input._data.shape, dtype=dtypes.from_numpy_dtype(target),
+                 requires_grad=requires_grad)
+
+
+def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: int64 unless ``dtype``."""
+    _check_options("randint", device, layout, pin_memory, out)
+    if size is None and args:
+        args, size = args[:-1], args[-1]
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() received an invalid combination of arguments")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    shape = _size_from("randint", (), size)
+    target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
+    data = generator_of(generator).integers(low, high, shape).astype(target.numpy)
+    return _finish(data, requires_grad)
+
+
+def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    _check_options("randperm", device, layout, pin_memory, out)
+    target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
+    return _finish(generator_of(generator).permutation(n).astype(target.numpy), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
+           layout=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """``normal(mean, std, size)`` with numbers; with tensors, one draw per element."""
+    _check_options("normal", device, layout, pin_memory, out)
+    means = mean._data if isinstance(mean, Tensor) else mean
+    stds = std._data if isinstance(std, Tensor) else std
+    shape = _size_args((size,)) if size is not None else np.broadcast(means, stds).shape
+    target = _float_dtype(dtype) if dtype is not None else (
+        mean._data.dtype if isinstance(mean, Tensor) else
+        std._data.dtype if isinstance(std, Tensor) else _float_dtype(None))
+    data = generator_of(generator).normal(means, stds, shape).astype(target)
     return _finish(data, requires_grad)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numbers
 
-from engine import dtypes, hooks
+from engine import dtypes, factories, hooks
 from engine.autograd.graph import Node
+from engine.device import as_device, check_device
 from engine.grad_mode import is_grad_enabled
 from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
 from engine.tensor import LEAF_IN_PLACE_MESSAGE, Tensor
@@ -110,17 +111,37 @@ def _converter(dtype):
     return method
 
 
-def _to(self, *args, dtype=None, **_):
+def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+        memory_format=None):
+    """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)``, ``x.to(device, dtype)``."""
     for arg in args:
         if isinstance(arg, dtypes.dtype):
             dtype = arg
         elif isinstance(arg, Tensor):
             dtype = arg.dtype
-    return self if dtype is None else comparison.to_dtype(self, dtype)
+        else:
+            device = as_device(arg)
+    check_device(device)
+    result = self if dtype is None else comparison.to_dtype(self, dtype)
+    if copy and result is self:
+        result = comparison.to_dtype(self, self.dtype, copy=True)
+    return result
 
 
 def _type_as(self, other):
     return comparison.to_dtype(self, other.dtype)
+
+
+def _new_factory(factory):
+    """``x.new_zeros(size)`` and friends: the dtype of ``x`` unless told."""
+    def method(self, *args, dtype=None, **kwargs):
+        return factory(*args, dtype=self.dtype if dtype is None else dtype, **kwargs)
+    method.__name__ = "new_" + factory.__name__
+    return method
+
+
+def _new_tensor(self, data, dtype=None, **kwargs):
+    return factories.tensor(data, dtype=self.dtype if dtype is None else dtype, **kwargs)
 
 
 _METHODS = {
@@ -136,14 +157,20 @@ _METHODS = {
     "min": reductions.min, "softmax": reductions.softmax,
     "log_softmax": reductions.log_softmax,
     "dot": linalg.dot, "mv": linalg.mv, "mm": linalg.mm, "matmul": linalg.matmul,
-    "outer": linalg.outer,
+    "outer": linalg.outer, "norm": linalg.norm,
+    "expand": shapes.expand, "expand_as": shapes.expand_as,
+    "new_zeros": _new_factory(factories.zeros), "new_ones": _new_factory(factories.ones),
+    "new_empty": _new_factory(factories.empty), "new_full": _new_factory(factories.full),
+    "new_tensor": _new_tensor,
     "view": shapes.view, "reshape": shapes.reshape, "flatten": shapes.flatten,
     "transpose": shapes.transpose, "t": shapes.t, "permute": shapes.permute,
     "unsqueeze": shapes.unsqueeze, "squeeze": shapes.squeeze, "clone": shapes.clone,
     "unbind": shapes.unbind,
     "eq": comparison.eq, "ne": comparison.ne, "lt": comparison.lt, "le": comparison.le,
     "gt": comparison.gt, "ge": comparison.ge, "equal": comparison.equal,
-    "allclose": comparison.allclose,
+    "allclose": comparison.allclose, "all": comparison.all, "any": comparison.any,
+    "logical_and": comparison.logical_and, "logical_or": comparison.logical_or,
+    "logical_xor": comparison.logical_xor, "logical_not": comparison.logical_not,
     "float": _converter(dtypes.float32), "double": _converter(dtypes.float64),
     "long": _converter(dtypes.int64), "bool": _converter(dtypes.bool_),
     "to": _to, "type_as": _type_as,
@@ -169,6 +196,10 @@ _OPERATORS = {
     "__iadd__": _in_place(arithmetic.add), "__isub__": _in_place(arithmetic.sub),
     "__imul__": _in_place(arithmetic.mul), "__itruediv__": _in_place(arithmetic.div),
     "__ipow__": _in_place(arithmetic.pow),
+    "__and__": _binary(comparison.bitwise_and), "__rand__": _binary(comparison.bitwise_and),
+    "__or__": _binary(comparison.bitwise_or), "__ror__": _binary(comparison.bitwise_or),
+    "__xor__": _binary(comparison.bitwise_xor), "__rxor__": _binary(comparison.bitwise_xor),
+    "__invert__": comparison.bitwise_not,
     "__getitem__": shapes.getitem, "__setitem__": _setitem, "__iter__": _iterate,
 }
 

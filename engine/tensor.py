@@ -19,6 +19,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd.graph import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass
+from engine.device import CPU
 from engine.dims import normalize_dim
 from engine.grad_mode import is_grad_enabled
 from engine.printing import format_tensor
@@ -69,8 +70,31 @@ class Tensor:
 
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
 
-    def __init__(self, *args, **kwargs):
-        raise TypeError("create tensors with engine.tensor(...) or a factory such as engine.ones")
+    def __init__(self, *args, device=None):
+        """``torch.Tensor(data)``: float32 values of nested lists (a tensor stays itself);
+        ``torch.Tensor(2, 3)``: a 2x3 tensor (torch leaves it uninitialised; here zeros)."""
+        if device is not None and str(device) not in ("cpu", "cpu:0"):
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            self._data, self.dtype = args[0]._data, args[0].dtype
+            return
+        if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
+            if any(n < 0 for n in args):
+                raise RuntimeError(f"Trying to create tensor with negative dimension "
+                                   f"{min(args)}: [{', '.join(str(n) for n in args)}]")
+            data = np.zeros(tuple(int(n) for n in args) if args else (0,), dtype=np.float32)
+        elif len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+            try:
+                data = np.array(args[0], dtype=np.float32)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"new(): {error}") from None
+        elif len(args) == 1 and isinstance(args[0], str):
+            raise TypeError("new(): invalid data type 'str'")
+        elif len(args) == 1:
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+        else:
+            raise TypeError("new() received an invalid combination of arguments")
+        self._data, self.dtype = data, dtypes.float32
 
     @classmethod
     def _wrap(cls, data, requires_grad: bool = False, grad_fn=None) -> Tensor:
@@ -196,6 +220,12 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        """Swap the values without autograd knowing (no version bump), as torch does."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
         self._data = value._data
         self.dtype = value.dtype
 
@@ -223,6 +253,18 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self._data
+
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *_args, **_kwargs) -> Tensor:
+        raise AssertionError("Torch not compiled with CUDA enabled")
 
     @property
     def shape(self) -> Size:
@@ -260,6 +302,11 @@ class Tensor:
         if counter is None:
             counter = self._counter = [0]
         return counter
+
+    @property
+    def _version(self) -> int:
+        """torch's ``x._version``: how many in-place changes the memory has seen."""
+        return self._version_counter()[0]
 
     def _check_in_place(self) -> None:
         """torch's refusal to modify a leaf that requires grad (or a view of one) in place."""

@@ -12,12 +12,14 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd.graph import Node
+from engine.dims import normalize_dim
 from engine.ops.arithmetic import mul
 from engine.ops.common import check_tensor, record
+from engine.ops.comparison import to_dtype
 from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze
 from engine.tensor import Tensor
 
-__all__ = ["dot", "mv", "mm", "matmul", "outer"]
+__all__ = ["dot", "mv", "mm", "matmul", "outer", "vector_norm", "norm"]
 
 
 def _dims_text(shape) -> str:
@@ -177,3 +179,92 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
                                f"{vector._data.ndim}-D")
     return mul(reshape(input, -1, 1), vec2)
+
+
+class LinalgVectorNormBackward0(Node):
+    """vector_norm(x, ord, dim): torch's formulas (2: x * grad / norm, 0 where the norm is 0;
+    1: sign(x) * grad; inf: shared among the largest |x|; any other p: its power rule)."""
+
+    __slots__ = ("ord", "dims", "keepdim")
+
+    def __init__(self, inputs, ord, dims, keepdim, result):  # noqa: A002 - torch's name
+        Node.__init__(self, inputs)
+        self.ord, self.dims, self.keepdim = ord, dims, keepdim
+        self._saved = (inputs[0]._data, result)
+
+    def backward(self, grad):
+        x, norm = self.saved
+        if not self.keepdim and self.dims:
+            grad, norm = np.expand_dims(grad, self.dims), np.expand_dims(norm, self.dims)
+        p = self.ord
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:  # torch sends no gradient at all
+                return (None,)
+            if p == 1:
+                result = np.sign(x) * grad
+            elif p == 2:
+                result = x * np.where(norm == 0, 0, grad / norm)
+            elif np.isinf(p):
+                magnitude = np.abs(x)
+                mask = (magnitude == norm) | np.isnan(magnitude)
+                count = mask.sum(axis=self.dims or None, keepdims=True)
+                result = np.sign(x) * ((grad / count) * mask)
+            else:
+                result = (x * np.abs(x) ** (p - 2)
+                          * np.where(norm == 0, 0, grad / norm ** (p - 1)))
+        return (result.astype(x.dtype, copy=False),)
+
+
+def _norm_order(p) -> float:
+    if p == "fro" or p is None:
+        return 2.0
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): p='{p}' is outside the engine's subset (vector norms only)")
+    return float(p)
+
+
+def vector_norm(input: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.vector_norm`` (and ``Tensor.norm``): LinalgVectorNormBackward0.
+
+    >>> import engine as torch
+    >>> x = torch.tensor([3., 4.], requires_grad=True)
+    >>> x.norm()
+    tensor(5., grad_fn=<LinalgVectorNormBackward0>)
+    >>> x.norm().backward(); x.grad
+    tensor([0.6000, 0.8000])
+    """
+    check_tensor(input, "linalg_vector_norm")
+    p = _norm_order(ord)
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {input.dtype.legacy_name}")
+    data = input._data
+    if dim is None:
+        dims = tuple(range(data.ndim))
+    else:
+        dims = tuple(sorted(normalize_dim(d, data.ndim)
+                            for d in (dim if isinstance(dim, (tuple, list)) else (dim,))))
+    axis = dims if data.ndim else None
+    wide = data.astype(np.float64)
+    magnitude = np.abs(wide)
+    if p == 2:
+        value = np.sqrt(np.sum(magnitude * magnitude, axis=axis, keepdims=keepdim))
+    elif p == 1:
+        value = np.sum(magnitude, axis=axis, keepdims=keepdim)
+    elif p == float("inf"):
+        value = np.max(magnitude, axis=axis, keepdims=keepdim)
+    elif p == float("-inf"):
+        value = np.min(magnitude, axis=axis, keepdims=keepdim)
+    elif p == 0:
+        value = np.sum(magnitude != 0, axis=axis, keepdims=keepdim).astype(np.float64)
+    else:
+        value = np.sum(magnitude ** p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+    result = np.asarray(value).astype(data.dtype)
+    return record(result, LinalgVectorNormBackward0, (input,), p, dims, keepdim, result)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """``torch.norm`` / ``Tensor.norm``: the vector norm of the elements (or along ``dim``)."""
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)

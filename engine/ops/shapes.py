@@ -16,11 +16,12 @@ from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.dtypes import result_type
 from engine.grad_mode import _state as _grad_state
-from engine.ops.common import check_tensor, record
+from engine.ops.common import check_tensor, record, sum_to_shape
 from engine.tensor import Size, Tensor
 
 __all__ = ["view", "reshape", "flatten", "transpose", "t", "permute", "numpy_T", "unsqueeze",
-           "squeeze", "cat", "stack", "unbind", "clone", "getitem", "normalize_dim"]
+           "squeeze", "cat", "stack", "unbind", "clone", "getitem", "normalize_dim", "expand",
+           "expand_as"]
 
 T_DEPRECATION_WARNING = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
@@ -560,3 +561,53 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 def _bracket(shape) -> str:
     return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+class ExpandBackward0(Node):
+    """expand(sizes): the gradient summed back over the broadcast dims."""
+
+    __slots__ = ("input_shape",)
+
+    def __init__(self, inputs, *_):
+        Node.__init__(self, inputs)
+        self.input_shape = inputs[0]._data.shape
+
+    def backward(self, grad):
+        return (sum_to_shape(grad, self.input_shape),)
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """A broadcast view (``-1`` keeps a size; new dims in front), as ``torch.expand``.
+
+    >>> import engine as torch
+    >>> torch.tensor([[1.], [2.]]).expand(2, 3)
+    tensor([[1., 1., 1.],
+            [2., 2., 2.]])
+    """
+    check_tensor(input, "expand")
+    sizes = _shape_args(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{_bracket(shape)}}}, size={_bracket(sizes)})"
+                           f": the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for index, size in enumerate(sizes):
+        have = shape[index - lead] if index >= lead else None
+        if size == -1:
+            if have is None:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {index}")
+            size = have
+        elif have is not None and have != 1 and have != size:
+            raise RuntimeError(f"The expanded size of the tensor ({size}) must match the "
+                               f"existing size ({have}) at non-singleton dimension {index}.  "
+                               f"Target sizes: {_bracket(sizes)}.  Tensor sizes: "
+                               f"{_bracket(shape)}")
+        target.append(size)
+    return _view(np.broadcast_to(input._data, tuple(target)), ExpandBackward0, (input,))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, *other._data.shape)
