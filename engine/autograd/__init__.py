@@ -2,8 +2,7 @@
 
 ``engine.autograd.graph`` is the core (``Node``, ``AccumulateGrad``, the steppable
 ``BackwardPass`` and its ``Step``/``PassState`` records); it works on arrays and on the
-tensors it is given, and imports no tensor class. ``engine.autograd.passes`` holds
-``backward`` and ``grad``.
+tensors it is given, and imports no tensor class.
 """
 
 from engine.autograd.graph import (
@@ -15,7 +14,6 @@ from engine.autograd.graph import (
     Step,
     record_passes,
 )
-from engine.autograd.passes import backward, grad
 
 __all__ = ["AccumulateGrad", "BackwardPass", "Contribution", "Node", "PassState", "Step",
-           "backward", "grad", "record_passes"]
+           "record_passes"]

@@ -1,133 +1,329 @@
-"""Where each node of a backward graph goes, and what its box says (Qt-free).
+"""Where each node of a backward graph goes: a small Sugiyama layered layout (Qt-free).
 
-Nodes are grouped by their ``layer`` (0 = leaves on the left, the output on the
-right): networkx's ``multipartite_layout`` gives each layer its column, and each node
-gets a row near the rows of its neighbours (three barycentre sweeps, the nearest
-layers weighing most), so chains run straight and most crossings disappear.
+Every leaf is in layer 0 (the first column) and every other node one layer above the
+highest it feeds, so the output is last. An edge spanning several layers gets a *dummy*
+point in each layer it crosses, so it is routed through a free slot of that column
+instead of through the nodes there. ``order_layers`` orders each layer by barycentre
+sweeps (down and up, keeping the order with the fewest crossings); ``place`` then gives
+every block (a node box and the room reserved under it for its labels) its place, column
+by column, each block as near the blocks it is joined to as the order allows, so chains
+run straight. A long chain wraps: ``place(..., bands=3)`` folds the layers into three
+bands read as a serpentine (leaves top left, the output at the end of the last band),
+whose direction alternates; ``best_bands`` picks the fold that lets the picture be
+largest on a canvas of a given shape. Networkx is the graph library; nothing here needs Graphviz.
 
 >>> import engine as torch
 >>> from engine.graph import to_networkx
 >>> x = torch.arange(4.0, requires_grad=True)
 >>> graph = to_networkx(2 * torch.dot(x, x), names={"x": x}, output_name="y")
->>> positions = layered_positions(graph)
->>> positions["leaf0"][0] < positions["output"][0]
+>>> order = order_layers(graph)
+>>> order.layers[0], order.layers[-1]
+(['leaf0'], ['output'])
+>>> placed = place(order, {key: (60.0, 20.0) for key in graph})
+>>> placed.centre["leaf0"][0] < placed.centre["output"][0]
 True
->>> node_text(graph, "output")
-'y\\n28'
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 
-from engine.explain import format_values
+__all__ = ["LayerOrder", "Placement", "order_layers", "place", "best_bands", "crossings",
+           "DUMMY", "leaf_layers", "estimate", "choose_bands"]
 
-__all__ = ["layered_positions", "node_text", "tensor_values", "split_name"]
+DUMMY = "~"          # first item of a dummy point's key: ("~", source, target, number)
+SWEEPS = 6
+COLUMN_GAP = 28.0     # units (points at the reference text size) between two columns
+ROW_GAP = 13.0
+BAND_GAP = 30.0
+DUMMY_HEIGHT = 4.0
+DUMMY_GAP = 3.0
 
 
+@dataclass
+class LayerOrder:
+    """The items of each layer in order (node keys and dummy keys), and each edge's
+    chain of items from its source down to its target."""
 
-def layered_positions(graph: nx.DiGraph) -> dict:
-    """``{key: (x, y)}``: x from ``multipartite_layout`` over ``layer``, y from row slots.
+    layers: list
+    chains: dict
+    layer_of: dict
 
-    multipartite_layout centres every layer on its own, so a chain through layers of
-    different sizes zigzags; here each node takes an integer row next to the rows of
-    its neighbours (nearest layers first), so chains run straight across.
+
+@dataclass
+class Placement:
+    """Block geometry in units, y growing downwards: ``centre[key]`` is a node box's
+    centre; ``columns[layer]`` = (left, right) of that layer's column; ``side[layer]`` is
+    +1 where layers grow to the right in its band, -1 where the serpentine runs back;
+    ``dummy_y[item]`` the height of a dummy point; ``band_of[layer]``."""
+
+    centre: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    side: dict = field(default_factory=dict)
+    dummy_y: dict = field(default_factory=dict)
+    band_of: dict = field(default_factory=dict)
+    size: tuple = (0.0, 0.0)
+
+
+def order_layers(graph: nx.DiGraph) -> LayerOrder:
+    """Each layer's items in an order with few crossings (barycentre sweeps)."""
+    layer_of = leaf_layers(graph)
+    count = max(layer_of.values(), default=-1) + 1
+    layers = [[] for _ in range(count)]
+    for key in graph.nodes:  # depth-first order from the output: a good first order
+        layers[layer_of[key]].append(key)
+    chains = {}
+    for source, target in graph.edges:
+        chain = [source]
+        for layer in range(layer_of[source] - 1, layer_of[target], -1):
+            dummy = (DUMMY, source, target, layer)
+            layer_of[dummy] = layer
+            layers[layer].append(dummy)
+            chain.append(dummy)
+        chain.append(target)
+        chains[(source, target)] = chain
+    up, down = defaultdict(list), defaultdict(list)  # neighbours one layer up / down
+    for chain in chains.values():
+        for upper, lower in zip(chain, chain[1:]):
+            down[upper].append(lower)
+            up[lower].append(upper)
+    best = [list(layer) for layer in layers]
+    best_count = _total_crossings(best, down)
+    for sweep in range(SWEEPS):
+        if sweep % 2 == 0:   # from the output's layer down to the leaves
+            for number in range(count - 2, -1, -1):
+                _sort_by(layers[number], layers[number + 1], up)
+        else:
+            for number in range(1, count):
+                _sort_by(layers[number], layers[number - 1], down)
+        total = _total_crossings(layers, down)
+        if total < best_count:
+            best, best_count = [list(layer) for layer in layers], total
+    return LayerOrder(best, chains, layer_of)
+
+
+def leaf_layers(graph: nx.DiGraph) -> dict:
+    """Each node's layer: 0 for every node without successors (the leaves, in one column),
+    else one more than the highest layer it feeds (the output is last)."""
+    layer_of = {}
+    for key in reversed(list(nx.topological_sort(graph))):
+        layer_of[key] = 1 + max((layer_of[child] for child in graph.successors(key)),
+                                default=-1)
+    return layer_of
+
+
+def _sort_by(layer: list, fixed: list, neighbours: dict) -> None:
+    position = {item: index for index, item in enumerate(fixed)}
+    current = {item: index for index, item in enumerate(layer)}
+
+    def barycentre(item):
+        linked = [position[other] for other in neighbours[item] if other in position]
+        return (sum(linked) / len(linked) if linked else current[item], current[item])
+
+    layer.sort(key=barycentre)
+
+
+def crossings(upper: list, lower: list, down: dict) -> int:
+    """Edge crossings between two neighbouring layers."""
+    position = {item: index for index, item in enumerate(lower)}
+    pairs = [(index, position[other]) for index, item in enumerate(upper)
+             for other in down.get(item, ()) if other in position]
+    if len(pairs) < 2:
+        return 0
+    a = np.array(pairs, dtype=float)
+    da = a[:, 0][:, None] - a[:, 0][None, :]
+    db = a[:, 1][:, None] - a[:, 1][None, :]
+    return int(np.count_nonzero(da * db < 0) // 2)
+
+
+def _total_crossings(layers: list, down: dict) -> int:
+    return sum(crossings(layers[n + 1], layers[n], down) for n in range(len(layers) - 1))
+
+
+def _bands_of(widths: list, bands: int) -> list:
+    """Which band each layer is in: ``bands`` runs of consecutive layers (``widths`` wide),
+    each about as wide as the others."""
+    count = len(widths)
+    bands = max(1, min(bands, count))
+    total = float(sum(widths)) or 1.0
+    result, band, start = [], 0, 0.0
+    for number, width in enumerate(widths):
+        if number and band < bands - 1 and result[-1] == band and (
+                start + width / 2 > total * (band + 1) / bands
+                or count - number == bands - 1 - band):
+            band += 1
+        result.append(band)
+        start += width
+    return result
+
+
+def place(order: LayerOrder, sizes: dict, *, bands: int = 1, gaps: dict | None = None,
+          box_heights: dict | None = None) -> Placement:
+    """Blocks placed column by column (see the module docstring).
+
+    ``sizes[key]`` = (width, height) of a node's block; the box sits at the top of it
+    (its height ``box_heights[key]``, the whole block by default), its labels under it.
+    ``gaps[layer]`` widens the gap between column ``layer`` and the next one (room for
+    an edge's label).
     """
-    if graph.number_of_nodes() == 0:
-        return {}
-    layers = defaultdict(list)
-    for key in graph.nodes:
-        layers[graph.nodes[key].get("layer", 0)].append(key)
-    numbers = sorted(layers)
-    ordered = nx.DiGraph()
-    for layer in numbers:
-        for key in layers[layer]:
-            ordered.add_node(key, layer=layer)
-    columns = nx.multipartite_layout(ordered, subset_key="layer")
-    rows = _rows(graph, layers, numbers)
-    height = max(len(keys) for keys in layers.values())
-    span_x = max(len(numbers) - 1, 1)
-    scale = (max(columns[key][0] for key in columns) - min(columns[key][0] for key in columns)
-             ) / span_x if len(numbers) > 1 else 2.0 / max(height, 2)
-    middle = (height - 1) / 2
-    return {key: (float(columns[key][0]), float(-(rows[key] - middle) * scale))
-            for key in graph.nodes}
+    gaps = gaps or {}
+    box_heights = box_heights or {}
+    layers = order.layers
+    height_of = {}
+    width_of = {}
+    for layer in layers:
+        for item in layer:
+            if item in sizes:
+                width_of[item], height_of[item] = sizes[item]
+            else:
+                width_of[item], height_of[item] = 0.0, DUMMY_HEIGHT
+    widths = [max((width_of[item] for item in layer), default=0.0) + COLUMN_GAP
+              + gaps.get(number, 0.0) for number, layer in enumerate(layers)]
+    band_of = _bands_of(widths, bands)
+    placed = Placement(band_of=dict(enumerate(band_of)))
+    neighbours = defaultdict(list)
+    for chain in order.chains.values():
+        for upper, lower in zip(chain, chain[1:]):
+            neighbours[upper].append(lower)
+            neighbours[lower].append(upper)
+    band_count = max(band_of, default=0) + 1
+    local = []
+    for band in range(band_count):
+        numbers = [n for n in range(len(layers)) if band_of[n] == band]
+        x, columns = 0.0, []
+        for number in numbers:
+            width = max((width_of[item] for item in layers[number]), default=0.0)
+            columns.append([x, x + width])
+            x += width + COLUMN_GAP + gaps.get(number, 0.0)
+        local.append((numbers, columns, columns[-1][1] if columns else 0.0))
+    widest = max((width for _, _, width in local), default=0.0)
+    top = 0.0
+    for band, (numbers, columns, width) in enumerate(local):
+        side = 1 if band % 2 == 0 else -1
+        spare = widest - width
+        last = band == band_count - 1
+        for position, (left, right) in enumerate(columns):
+            if not last and len(columns) > 1:   # justified: the turns line up
+                shift = spare * position / (len(columns) - 1)
+            else:  # the last band starts where the turn is (flipped below when side < 0)
+                shift = 0.0
+            left, right = left + shift, right + shift
+            if side < 0:
+                left, right = widest - right, widest - left
+            placed.columns[numbers[position]] = (left, right)
+            placed.side[numbers[position]] = side
+        tops = _rows(layers, numbers, height_of, neighbours)
+        bottom = 0.0
+        for number in numbers:
+            left, right = placed.columns[number]
+            for item in layers[number]:
+                y = top + tops[item]
+                if isinstance(item, tuple):
+                    placed.dummy_y[item] = y + DUMMY_HEIGHT / 2
+                else:
+                    box = box_heights.get(item, height_of[item])
+                    placed.centre[item] = ((left + right) / 2, y + box / 2)
+                bottom = max(bottom, tops[item] + height_of[item])
+        top += bottom + BAND_GAP
+    placed.size = (widest, max(top - BAND_GAP, 0.0))
+    return placed
 
 
-def _rows(graph: nx.DiGraph, layers: dict, numbers: list) -> dict:
-    """An integer row per node: near its neighbours' rows, distinct within a layer."""
-    height = max(len(keys) for keys in layers.values())
-    undirected = graph.to_undirected(as_view=True)
-    layer_of = {key: layer for layer in numbers for key in layers[layer]}
-    rows: dict = {}
-    first = layers[numbers[-1]]
-    for index, key in enumerate(first):  # the output's layer, centred
-        rows[key] = (height - len(first)) // 2 + index
-    passes = [numbers[::-1][1:], numbers, numbers[::-1]]
-    for order in passes:
-        for layer in order:
-            wanted = {key: _wanted_row(undirected, key, rows, layer_of) for key in layers[layer]}
-            _assign(layers[layer], wanted, rows, height)
-    return rows
+def _rows(layers, numbers, height_of, neighbours) -> dict:
+    """The top of each item within its band: stacked in order, each as near the centre of
+    the items it is joined to in the layers already placed (sweeps both ways)."""
+    tops = {}
+    for number in numbers:  # first guess: stacked from the top
+        y, previous = 0.0, None
+        for item in layers[number]:
+            y += _gap(previous, item) if previous is not None else 0.0
+            tops[item] = y
+            y += height_of[item]
+            previous = item
+    for sweep in range(4):
+        sequence = numbers if sweep % 2 == 0 else numbers[::-1]
+        for number in sequence[1:] if sweep == 0 else sequence:
+            items = layers[number]
+            wanted = []
+            for item in items:
+                known = [other for other in neighbours[item] if other in tops]
+                if not isinstance(item, tuple):  # nodes follow nodes; edges make way
+                    known = [other for other in known if not isinstance(other, tuple)] or known
+                linked = [tops[other] + height_of[other] / 2 for other in known]
+                centre = sum(linked) / len(linked) if linked else tops[item] + height_of[item] / 2
+                wanted.append(centre - height_of[item] / 2)
+            _pack(items, wanted, height_of, tops)
+    lowest = min(tops.values(), default=0.0)
+    return {item: value - lowest for item, value in tops.items()}
 
 
-def _wanted_row(undirected, key, rows, layer_of) -> float | None:
-    total = weight = 0.0
-    for other in undirected[key]:
-        distance = abs(layer_of[other] - layer_of[key])
-        if distance and other in rows:
-            share = 1.0 / distance ** 2
-            total += share * rows[other]
-            weight += share
-    return total / weight if weight else rows.get(key)
+def _gap(above, below) -> float:
+    """Room between two neighbours in a column: less where an edge passes (a dummy)."""
+    if isinstance(above, tuple) or isinstance(below, tuple):
+        return DUMMY_GAP
+    return ROW_GAP
 
 
-def _assign(keys: list, wanted: dict, rows: dict, height: int) -> None:
-    """Give each key its wanted row, pushed down (or up at the bottom) past its neighbours."""
-    fallback = (height - len(keys)) / 2
-    order = sorted(keys, key=lambda key: (wanted[key] if wanted[key] is not None
-                                          else fallback + keys.index(key)))
-    placed, previous = [], -1
-    for position, key in enumerate(order):
-        want = wanted[key] if wanted[key] is not None else fallback + position
-        highest = height - (len(order) - position)   # leave room for the rest
-        row = min(max(int(round(want)), previous + 1), highest)
-        placed.append(row)
-        previous = row
-    for key, row in zip(order, placed):
-        rows[key] = row
+def _pack(items: list, wanted: list, height_of: dict, tops: dict) -> None:
+    """Tops as near ``wanted`` as the order and the gaps allow (push down, then pull
+    the whole run back up to balance the error)."""
+    placed = []
+    previous_bottom, previous = -np.inf, None
+    for item, want in zip(items, wanted):
+        y = max(want, previous_bottom + _gap(previous, item))
+        placed.append(y)
+        previous_bottom, previous = y + height_of[item], item
+    if placed:  # shift the run so that the mean error is zero (the push only goes down)
+        shift = float(np.mean(np.array(wanted) - np.array(placed)))
+        placed = [y + shift for y in placed]
+    for item, y in zip(items, placed):
+        tops[item] = y
 
 
-def tensor_values(tensor) -> np.ndarray:
-    """The values of an engine tensor as a numpy array (never tracked by autograd)."""
-    return np.asarray(tensor.detach().numpy())
+def estimate(order: LayerOrder, sizes: dict, bands: int, gaps: dict | None = None) -> tuple:
+    """(width, height) ``place`` would give about, without placing: each band as wide as
+    its columns and as tall as its tallest stacked column."""
+    gaps = gaps or {}
+    widths, heights = [], []
+    for number, layer in enumerate(order.layers):
+        width, height, previous = 0.0, 0.0, None
+        for item in layer:
+            w, h = sizes.get(item, (0.0, DUMMY_HEIGHT))
+            width = max(width, w)
+            height += h + (_gap(previous, item) if previous is not None else 0.0)
+            previous = item
+        widths.append(width + COLUMN_GAP + gaps.get(number, 0.0))
+        heights.append(height)
+    band_of = _bands_of(widths, bands)
+    count = max(band_of, default=0) + 1
+    band_widths = [sum(w for w, b in zip(widths, band_of) if b == band) - COLUMN_GAP
+                   for band in range(count)]
+    band_heights = [max(h for h, b in zip(heights, band_of) if b == band)
+                    for band in range(count)]
+    return max(band_widths), sum(band_heights) + BAND_GAP * (count - 1)
 
 
-def node_text(graph: nx.DiGraph, key: str, *, split: bool = False) -> str:
-    """The text in a node's box: the torch name of a function, or a tensor's name and value.
-
-    Small tensors show every value; large ones a summary and their shape.
-    """
-    data = graph.nodes[key]
-    if data.get("kind") != "tensor":
-        label = str(data.get("label", key))
-        return split_name(label) if split else label
-    values = tensor_values(data["tensor"])
-    text = format_values(values)
-    if values.size > 8 or len(text) > 28:
-        shape = "x".join(str(n) for n in values.shape)
-        text = f"shape {shape}" if values.ndim > 1 else f"{format_values(values, 6)} ({shape})"
-    return f"{data.get('label', key)}\n{text}"
+def choose_bands(order: LayerOrder, sizes: dict, aspect: float, *, gaps=None,
+                 preference: float = 0.85, most: int = 12) -> tuple:
+    """(bands, scale): the fold that lets the picture be largest on a canvas of
+    width/height ``aspect`` (each extra band must win by more than ``1/preference``), and
+    the canvas heights per unit it reaches (estimated)."""
+    best = None
+    for bands in range(1, max(1, min(most, len(order.layers) // 2)) + 1):
+        width, height = estimate(order, sizes, bands, gaps)
+        scale = min(aspect / max(width, 1e-9), 1.0 / max(height, 1e-9))
+        score = scale * preference ** (bands - 1)
+        if best is None or score > best[0]:
+            best = (score, bands, scale)
+    return best[1], best[2]
 
 
-def split_name(label: str) -> str:
-    """``MulBackward0`` -> ``Mul\\nBackward0``: narrower boxes for dense graphs."""
-    head, found, tail = label.partition("Backward")
-    if found and head:
-        return f"{head}\nBackward{tail}"
-    if label == "AccumulateGrad":
-        return "Accumulate\nGrad"
-    return label
+def best_bands(order: LayerOrder, sizes: dict, aspect: float, *, box_heights=None,
+               gaps=None) -> tuple:
+    """(bands, placement) for the fold ``choose_bands`` picks."""
+    bands, _ = choose_bands(order, sizes, aspect, gaps=gaps)
+    return bands, place(order, sizes, bands=bands, gaps=gaps, box_heights=box_heights)

@@ -23,7 +23,7 @@ from matplotlib.patches import BoxStyle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
-__all__ = ["text_path", "box_path", "shifted", "LINE_SPACING", "MONO", "SANS"]
+__all__ = ["text_path", "stacked", "box_path", "shifted", "LINE_SPACING", "MONO", "SANS"]
 
 LINE_SPACING = 1.25
 SANS = "sans-serif"
@@ -106,3 +106,25 @@ def box_path(width: float, height: float, pad: float = 4.0, rounding: float = 4.
     full_width, full_height = width + 2 * pad, height + 2 * pad
     style = BoxStyle.Round(pad=0.0, rounding_size=min(rounding, full_height / 2))
     return style(-full_width / 2, -full_height / 2, full_width, full_height, 1.0)
+
+
+def stacked(parts, size: float) -> tuple:
+    """``(path, width, height)`` of several ``(text, family)`` blocks stacked top to
+    bottom, each centred on the vertical axis, the whole centred on (0, 0)."""
+    blocks = [text_path(text, size, family, "left" if family == MONO else "center")
+              for text, family in parts if text]
+    if not blocks:
+        return _EMPTY, 0.0, size * LINE_SPACING
+    width = max(block[1] for block in blocks)
+    height = sum(block[2] for block in blocks)
+    top = height / 2
+    vertices, codes = [], []
+    for path, _, block_height in blocks:
+        centre = top - block_height / 2
+        if len(path.vertices):
+            vertices.append(path.vertices + (0.0, centre))
+            codes.append(path.codes)
+        top -= block_height
+    if not vertices:
+        return _EMPTY, width, height
+    return Path(np.concatenate(vertices), np.concatenate(codes)), width, height

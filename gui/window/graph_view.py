@@ -6,9 +6,9 @@
 A graph too dense to read whole opens at a readable scale on its output's end, and the
 view follows the node being run; ``fit_all`` shows everything.
 A new graph is drawn once; each step only rewrites the picture's overlay and blits
-it over the kept background (``gui.picture.blit.Blitter``). Stepping forward moves the
-gradients along their edges in a few blitted frames. Clicking a node selects it in
-the session (the inspector shows it).
+it over the kept background (``gui.picture.blit.Blitter``). Clicking a node selects it in
+the session (the inspector shows it). The canvas tells what it shows:
+``canvas.picture_items()``, ``canvas.accessibleDescription()`` and ``canvas.frames_drawn``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,41 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.picture.blit import Blitter
 
-__all__ = ["GraphView", "GraphToolbar"]
+__all__ = ["GraphView", "GraphToolbar", "GraphCanvas"]
 
-TRAVEL_FRAMES = 4
-TRAVEL_MS = 220
 RESIZE_DEBOUNCE_MS = 250
 WHEEL_ZOOM = 1.25
+
+
+class GraphCanvas(FigureCanvasQTAgg):
+    """The Agg canvas of the graph, counting the frames it paints (full draws and blits)
+    and listing what its picture draws."""
+
+    def __init__(self, figure):
+        super().__init__(figure)
+        self.frames_drawn = 0
+        self.view = None
+
+    def draw(self):
+        self.frames_drawn += 1
+        super().draw()
+
+    def blit(self, bbox=None):
+        self.frames_drawn += 1
+        super().blit(bbox)
+
+    def picture_items(self) -> list:
+        """What is drawn now (``gui.picture.drawing.PictureItem``s, canvas pixels)."""
+        picture = self.view.picture if self.view is not None else None
+        if picture is None:
+            return []
+        scale = self.devicePixelRatioF() or 1.0
+        items = picture.picture_items()
+        if scale == 1.0:
+            return items
+        return [type(item)(item.kind, item.key, item.text,
+                           tuple(value / scale for value in item.bbox), item.text_px / scale)
+                for item in items]
 
 
 class GraphToolbar(NavigationToolbar2QT):
@@ -63,7 +92,10 @@ class GraphView(QWidget):
         self.font_size = 9.0
         self.picture = None
         self.figure = Figure()
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = GraphCanvas(self.figure)
+        self.canvas.view = self
+        self.show_values = False
+        self.show_grads = False
         self.canvas.setObjectName("graphCanvas")
         self.canvas.setAccessibleName("computation graph")
         self.canvas.setMinimumSize(200, 150)
@@ -72,10 +104,6 @@ class GraphView(QWidget):
         self.toolbar = GraphToolbar(self.canvas, self, self)
         self.blitter = Blitter(self.canvas)
         self._home_limits = None
-        self._travel_index = -1
-        self._travel_frame = TRAVEL_FRAMES
-        self._travel_timer = QTimer(self)
-        self._travel_timer.timeout.connect(self._on_travel_frame)
         self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DEBOUNCE_MS)
         self._resize_timer.timeout.connect(self._on_resized)
         self._size = None
@@ -104,9 +132,18 @@ class GraphView(QWidget):
             self.font_size = font_size
         self.rebuild()
 
+    def set_show_values(self, on: bool) -> None:
+        """Write each function's forward value in its box (where the graph has it)."""
+        self.show_values = bool(on)
+        self.rebuild()
+
+    def set_show_grads(self, on: bool) -> None:
+        """Show the gradient that reached each node as soon as it does (always at the end)."""
+        self.show_grads = bool(on)
+        self.rebuild()
+
     def rebuild(self) -> None:
         """Draw ``session.graph`` from scratch (a new graph, theme, size or font)."""
-        self._travel_timer.stop()
         if self.picture is not None:
             self.picture.remove()
             self.picture = None
@@ -119,14 +156,21 @@ class GraphView(QWidget):
         from gui.picture.drawing import GraphPicture  # networkx: only once a graph exists
 
         self.picture = GraphPicture(self.ax, session.graph, session.steps, theme=self.theme,
-                                    font_size=self.font_size, animated=True, crop=True)
-        self._apply_pass()
+                                    font_size=self.font_size, animated=True, crop=True,
+                                    values=self.show_values, grads=self.show_grads,
+                                    **self._pass_options())
+        self.picture.set_selected(session.selected)
         self._home_limits = (self.ax.get_xlim(), self.ax.get_ylim())
         self.toolbar.update()  # the Home button returns to this view
         self.blitter.set_artists(self.picture.overlay_artists)
         self.blitter.invalidate()
         self.picture.show(session.step)
+        self._describe()
         self.canvas.draw_idle()
+
+    def _describe(self) -> None:
+        if self.picture is not None:
+            self.canvas.setAccessibleDescription(self.picture.describe())
 
     def draw_now(self) -> None:
         """Draw synchronously (benchmarks and screenshots)."""
@@ -134,51 +178,40 @@ class GraphView(QWidget):
 
     # ---- session signals -------------------------------------------------------------------
 
-    def _apply_pass(self) -> None:
+    def _pass_options(self) -> dict:
         session = self.session
-        self.picture.set_steps(session.steps, freed_before=session.freed_before,
-                               grads_before=session.grads_before, failed=session.failed_key,
-                               error=session.error_text)
-        self.picture.set_selected(session.selected)
+        return {"freed_before": session.freed_before, "grads_before": session.grads_before,
+                "failed": session.failed_key, "error": session.error_text}
+
+    def _apply_pass(self) -> None:
+        self.picture.set_steps(self.session.steps, **self._pass_options())
+        self.picture.set_selected(self.session.selected)
 
     def _on_pass_changed(self) -> None:
         if self.picture is None or self.picture.graph is not self.session.graph:
             return  # graph_changed rebuilds
-        self._travel_timer.stop()
-        self._apply_pass()
-        self._show(self.session.step, 1.0)
+        self._apply_pass()  # new labels get room: laid out and fitted again
+        self._home_limits = (self.ax.get_xlim(), self.ax.get_ylim())
+        self.toolbar.update()
+        self.blitter.set_artists(self.picture.overlay_artists)
+        self.blitter.invalidate()
+        self.picture.show(self.session.step)
+        self._describe()
+        self.canvas.draw_idle()
 
     def _on_step_changed(self, index: int) -> None:
         if self.picture is None:
             return
-        previous = self.picture.index
-        self._travel_timer.stop()
-        if index == previous + 1 and index >= 0 and self.isVisible():
-            self._travel_index = index
-            self._travel_frame = 0
-            self._show(index, 0.0)
-            interval = TRAVEL_MS
-            if self.player is not None and self.player.is_playing:
-                interval = min(TRAVEL_MS, self.player.interval_ms // 2)
-            self._travel_timer.start(max(interval // TRAVEL_FRAMES, 10))
-        else:
-            self._show(index, 1.0)
-
-    def _on_travel_frame(self) -> None:
-        self._travel_frame += 1
-        done = self._travel_frame >= TRAVEL_FRAMES
-        if done:
-            self._travel_timer.stop()
-        if self.picture is not None and self.picture.index == self._travel_index:
-            self._show(self._travel_index, 1.0 if done else self._travel_frame / TRAVEL_FRAMES)
+        self._show(index)
 
     def _on_selection_changed(self) -> None:
         if self.picture is not None:
             self.picture.set_selected(self.session.selected)
-            self._show(self.picture.index, 1.0)
+            self._show(self.picture.index)
 
-    def _show(self, index: int, travel: float) -> None:
-        self.picture.show(index, travel)
+    def _show(self, index: int) -> None:
+        self.picture.show(index)
+        self._describe()
         if self.picture.ensure_visible(self.picture.step_key(index)):
             self.canvas.draw()  # the view followed the pass: new background, overlay on top
         else:
@@ -213,7 +246,10 @@ class GraphView(QWidget):
     # ---- mouse and resize ----------------------------------------------------------------------
 
     def _on_click(self, event) -> None:
-        if self.picture is None or self.toolbar.mode or event.inaxes is not self.ax:
+        if self.picture is None or self.toolbar.mode:
+            return
+        if event.inaxes is not self.ax:  # the caption or legend strip: nothing there
+            self.session.select(None)
             return
         self.session.select(self.picture.node_at(event.xdata, event.ydata))
 

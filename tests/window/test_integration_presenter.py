@@ -174,19 +174,19 @@ def test_the_graph_never_says_it_in_colour_alone(window, name):
         assert mark and mark in legend
     # every node kind has its own box shape
     shapes = {}
-    for row, key in enumerate(picture.keys):
+    for key in picture.keys:
         data = session.graph.nodes[key]
-        path, (half_x, half_y) = picture._box_paths[row], picture._half[row]
+        path, (half_x, half_y) = picture.scene.box_path[key], picture.scene.half[key]
         corner = path.contains_point((half_x - 0.5, half_y - 0.5))
         shapes.setdefault((data.get("kind"), data.get("role")), set()).add(
             (len(path.vertices), corner))
     assert len({frozenset(v) for v in shapes.values()}) == len(shapes) == 4
     # a badge (a circle and its mark) beside each node that ran and the running one
-    marks = picture.overlay_artists[1]
+    marks = picture.overlay_artists[3]
     assert len(marks.get_paths()) >= 2 * 2 + 1
     # this step's gradient edges are dashed, not only coloured
-    flow = picture.overlay_artists[4]
-    assert len(flow._starts) >= 1 and flow.get_linestyle()[0][1] is not None
+    flow = picture.overlay_artists[1]
+    assert len(flow.get_paths()) >= 1 and flow.get_linestyle()[0][1] is not None
 
 
 def test_bigger_text_reaches_every_panel(qtbot, window):
