@@ -48,7 +48,6 @@ from pathlib import Path
 from gui.commands.trace_report import (
     NodeNames,
     error_text,
-    failed_key,
     graph_leaves,
     print_trace,
     step_table,
@@ -325,21 +324,10 @@ def _session_target(text: str) -> Path:
     return path
 
 
-# ----- building the expression -----------------------------------------------------------
+# ----- the session: built, run and saved as the window does it ---------------------------
 
-@dataclass
-class _Problem:
-    """The variables, the expression and its output tensor, as the window would build them."""
-
-    sources: dict[str, str]
-    tensors: dict
-    expression: str
-    output: object
-    output_name: str
-
-
-def _build(options) -> _Problem:
-    from engine.interpreter.expression import ExpressionError, evaluate
+def _sources(options) -> dict[str, str]:
+    """The variables of ``--x`` and ``--var``, in order (nothing evaluated yet)."""
     from engine.interpreter.names import check_variable_name
 
     sources: dict[str, str] = {}
@@ -358,41 +346,47 @@ def _build(options) -> _Problem:
         if name in sources:
             raise BadInputError(f"--var: variable {name!r} is defined twice")
         sources[name] = source.strip()
-    tensors: dict = {}
-    for name, source in sources.items():
-        option = "--x" if name == "x" and options.x is not None else f"--var {name}"
-        try:
-            value = evaluate(source, dict(tensors))
-        except ExpressionError as error:
-            raise BadInputError(_expression_problem(option, source, error)) from None
-        if name == "x" and not value.requires_grad:
-            try:
-                value.requires_grad_(True)
-            except RuntimeError as error:
-                raise BadInputError(f"{option} {_quoted(source)}: x must be able to require "
-                                    f"grad: RuntimeError: {error}") from None
-        tensors[name] = value
-    try:
-        output = evaluate(options.expr, dict(tensors))
-    except ExpressionError as error:
-        raise BadInputError(_expression_problem("--expr", options.expr, error)) from None
-    output_name = next(name for name in ("y", "out", "output", "result_")
-                       if name not in tensors)
-    return _Problem(sources, tensors, options.expr, output, output_name)
+    return sources
+
+
+def _session(options):
+    """The window's session (``gui.model.session``) with the command line's inputs, its
+    graph drawn; bad input raises ``BadInputError`` with the option it came from."""
+    from gui.model.session import SessionModel
+
+    sources = _sources(options)
+    session = SessionModel()
+    session.set_inputs(variables=sources, expression=options.expr, x_requires_grad=True)
+    session.retain_graph = bool(options.retain_graph)
+    session.reuse_graph = True  # every backward on the same output, as N calls in torch
+    if not session.forward():
+        raise BadInputError(_input_problem(session.error, sources, options))
+    return session
+
+
+def _input_problem(error: dict, sources: dict, options) -> str:
+    """The session's error about an input, named by the option that gave it."""
+    field = error["field"]
+    if field == "expression":
+        option, source = "--expr", options.expr
+    else:
+        option = "--x" if field == "x" and options.x is not None else f"--var {field}"
+        source = sources.get(field, "")
+    if error["offset"] is not None:
+        kind = "" if error["type"] == "ExpressionError" else f"{error['type']}: "
+        return f"{option} {_quoted(source)}: column {error['offset'] + 1}: {kind}" \
+               f"{error['message']}"
+    if field == "x" and error["type"] == "RuntimeError":  # x.requires_grad_(True) refused
+        return (f"{option} {_quoted(source)}: x must be able to require grad: RuntimeError: "
+                f"{error['message']}")
+    kind = f"{error['type']}: " if error["type"] not in ("", "ExpressionError") else ""
+    return f"{option} {_quoted(source)}: {kind}{error['message']}"
 
 
 def _quoted(source: str, limit: int = 40) -> str:
     text = source if len(source) <= limit else source[:limit - 3] + "..."
     return json.dumps(text)
 
-
-def _expression_problem(option: str, source: str, error) -> str:
-    cause = error.__cause__
-    kind = f"{type(cause).__name__}: " if cause is not None else ""
-    return f"{option} {_quoted(source)}: column {error.offset + 1}: {kind}{error}"
-
-
-# ----- backward passes ------------------------------------------------------------------
 
 @dataclass
 class _PassRecord:
@@ -403,97 +397,73 @@ class _PassRecord:
     error: BaseException | None = None
     grads: dict = field(default_factory=dict)  # leaf name -> .grad after the pass (array|None)
     shown: dict = field(default_factory=dict)  # leaf name -> repr(leaf.grad) after the pass
+    failed_node: object = None  # the node whose step raised (BackwardPass.failed_node)
 
 
-def _run_passes(output, count: int, retain_graph: bool, leaves: dict) -> list[_PassRecord]:
-    """Call backward ``count`` times as PyTorch would; stop at the first error."""
-    import engine
-
+def _run_passes(session, count: int, leaves: dict) -> list[_PassRecord]:
+    """Call backward ``count`` times on the session's output; stop at the first error."""
     records = []
     for number in range(1, count + 1):
-        backward = None
-        try:
-            backward = engine.BackwardPass(output, retain_graph=retain_graph or None)
-            backward.run()
-            error = None
-        except Exception as raised:  # the traced program's own error, shown in the trace
-            error = raised
-        steps = list(backward.steps) if backward is not None else []
-        shown = {name: repr(leaf.grad) for name, leaf in leaves.items()}
-        records.append(_PassRecord(number, steps, error, _grads(leaves), shown))
-        if error is not None:
+        started = session.passes_run
+        ok = session.backward()
+        made = session.passes_run > started  # else torch refused to start the pass
+        backward = session.backward_pass if made else None
+        records.append(_PassRecord(
+            number, list(backward.steps) if backward else [], session.backward_error,
+            {name: (None if leaf.grad is None else leaf.grad.detach().numpy().copy())
+             for name, leaf in leaves.items()},
+            {name: repr(leaf.grad) for name, leaf in leaves.items()},
+            backward.failed_node if backward else None))
+        if not ok:
             break
     return records
 
 
-def _grads(leaves: dict) -> dict:
-    return {name: (None if leaf.grad is None else leaf.grad.detach().numpy().copy())
-            for name, leaf in leaves.items()}
-
-
-def _grad_history(leaves: dict, initial: dict, records: list[_PassRecord]) -> dict:
-    """Each leaf's .grad states in order: before the first pass, then after every step
-    that changed it."""
-    by_id = {id(leaf): name for name, leaf in leaves.items()}
-    history = {name: [initial[name]] for name in leaves}
-    for record in records:
-        for step in record.steps:
-            if step.is_accumulation and id(step.leaf) in by_id:
-                history[by_id[id(step.leaf)]].append(step.grad_after)
-    return history
-
-
-def _picture_context(graph, records: list[_PassRecord], initial: dict) -> dict:
-    """What the picture of the last pass needs to know about the passes before it."""
-    from engine.graph import node_id
-
-    record = records[-1]
-    freed = {node_id(graph, step.node) for earlier in records[:-1] for step in earlier.steps
-             if step.freed}
-    before = records[-2].grads if len(records) > 1 else initial
-    keys = {data["label"]: key for key, data in graph.nodes(data=True)
-            if data.get("role") == "leaf"}
-    context = {"freed_before": freed,
-               "grads_before": {keys[name]: value for name, value in before.items()}}
-    if record.error is not None:
-        context["failed"] = failed_key(graph, record.steps)
-        context["error"] = error_text(record.error)
-    return context
+def _grad_history(session, leaves: dict) -> dict:
+    """Each leaf's .grad states in order, in the graph's order of leaves."""
+    states = session.grad_history
+    return {name: states.get(name, [None]) for name in leaves}
 
 
 # ----- trace -----------------------------------------------------------------------------
 
 def _trace_command(options) -> int:
-    from engine.graph import to_networkx
-
-    problem = _build(options)
-    graph = _graph(problem, to_networkx)
-    leaves = graph_leaves(graph)
-    initial = _grads(leaves)
-    records = _run_passes(problem.output, options.backward, options.retain_graph, leaves)
-    history = _grad_history(leaves, initial, records)
+    session = _session(options)
+    leaves = graph_leaves(session.graph)
+    records = _run_passes(session, options.backward, leaves)
+    history = _grad_history(session, leaves)
+    problem = _Problem(dict(session.variables), session.tensors, session.expression,
+                       session.output, session.output_name)
     failed = any(record.error is not None for record in records)
     if options.json is not None:
-        document = trace_json(problem, graph, records, history, options)
+        document = trace_json(problem, session.graph, records, history, options)
         text = json.dumps(document, allow_nan=True) + "\n"
         if options.json == "-":
             sys.stdout.write(text)
         else:
             _write_text(Path(options.json), text)
     if options.json != "-":
-        print_trace(problem, graph, records, history, options.backward, leaves)
+        print_trace(problem, session.graph, records, history, options.backward, leaves)
     if options.save is not None:
-        _save_trace_session(options, problem, records, leaves, initial)
+        from gui.model.session_file import SessionFileError, save_session
+
+        session.set_step(session.last_step)  # the trace shows every pass to its end
+        try:
+            save_session(options.save, session.session_data())
+        except SessionFileError as error:
+            raise BadInputError(f"--save: {error}") from None
     return EXIT_RAISED if failed else EXIT_OK
 
 
-def _graph(problem: _Problem, to_networkx):
-    from engine import Tensor
+@dataclass
+class _Problem:
+    """What the trace report prints about the inputs and the output."""
 
-    if not isinstance(problem.output, Tensor):
-        raise BadInputError(f"--expr {_quoted(problem.expression)}: gives "
-                            f"{type(problem.output).__name__}, not a tensor")
-    return to_networkx(problem.output, names=problem.tensors, output_name=problem.output_name)
+    sources: dict[str, str]
+    tensors: dict
+    expression: str
+    output: object
+    output_name: str
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -501,39 +471,6 @@ def _write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise BadInputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-
-
-def _save_trace_session(options, problem, records, leaves, initial) -> None:
-    """The session the window would hold after the same definitions and backward calls."""
-    from gui.model.session_file import SessionData, SessionFileError, history_entry, save_session
-
-    def dtype(tensor) -> str:
-        return str(tensor.dtype).removeprefix("torch.")
-
-    history = []
-    for name, source in problem.sources.items():
-        tensor = problem.tensors[name]
-        if tensor.requires_grad and tensor.is_leaf:
-            history.append(history_entry(name, "define", source, dtype=dtype(tensor),
-                                         after=initial.get(name)))
-    by_id = {id(leaf): name for name, leaf in leaves.items()}
-    for record in records:
-        for step in record.steps:
-            if step.is_accumulation and id(step.leaf) in by_id:
-                history.append(history_entry(
-                    by_id[id(step.leaf)], "backward", problem.expression, pass_=record.number,
-                    step=step.index, dtype=dtype(step.leaf), before=step.grad_before,
-                    added=step.grad_in, after=step.grad_after))
-    last = records[-1] if records else None
-    data = SessionData(
-        variables=dict(problem.sources), expression=problem.expression,
-        passes=len(records), step=(len(last.steps) - 1) if last else -1,
-        retain_graph=bool(options.retain_graph), options={"x_requires_grad": True},
-        history=history)
-    try:
-        save_session(options.save, data)
-    except SessionFileError as error:
-        raise BadInputError(f"--save: {error}") from None
 
 
 # ----- run -------------------------------------------------------------------------------
@@ -560,7 +497,8 @@ def _run_command(options) -> int:
                 write(step_table(backward.steps, names, indent="  "))
                 if backward.error is not None:
                     graph = to_networkx(backward.output, names=result.tensors)
-                    record = _PassRecord(count, list(backward.steps), backward.error)
+                    record = _PassRecord(count, list(backward.steps), backward.error,
+                                         failed_node=backward.failed_node)
                     write(stopped_text(graph, record, indent="  "))
         sys.stdout.flush()
     return EXIT_OK
@@ -625,7 +563,6 @@ def _check_command(options) -> int:
 # ----- export ----------------------------------------------------------------------------
 
 def _export_command(options) -> int:
-    from engine.graph import to_networkx
     from gui.picture import export
 
     animated = Path(options.out).suffix.lower() in export.ANIMATION_FORMATS
@@ -635,13 +572,14 @@ def _export_command(options) -> int:
     except export.ExportError as error:
         raise BadInputError(f"--out {options.out}: {error}") from None
     step = _step_option(options.step)
-    problem = _build(options)
-    graph = _graph(problem, to_networkx)
-    leaves = graph_leaves(graph)
-    initial = _grads(leaves)
-    records = _run_passes(problem.output, options.pass_number, options.retain_graph, leaves)
-    context = _picture_context(graph, records, initial)
+    session = _session(options)
+    leaves = graph_leaves(session.graph)
+    records = _run_passes(session, options.pass_number, leaves)
     record = records[-1]
+    context = session.picture_context()
+    if record.error is not None and context["error"] is None:  # torch refused to start it
+        context["error"] = error_text(record.error)
+    graph = session.graph
     steps = record.steps
     started = time.monotonic()
     try:
@@ -668,15 +606,15 @@ def _export_command(options) -> int:
               f"{time.monotonic() - started:.1f} s")
     if record.error is None:
         return EXIT_OK
-    _report_stop(record, problem)  # the program's own error: shown, not bad input
+    _report_stop(record, session.output_name)  # the program's own error: not bad input
     if record.number < options.pass_number:
         sys.stderr.write(f"note: pass {options.pass_number} was never reached; the export "
                          f"shows pass {record.number}\n")
     return EXIT_RAISED
 
 
-def _report_stop(record: _PassRecord, problem: _Problem) -> None:
-    sys.stderr.write(f"backward pass {record.number} ({problem.output_name}.backward()) "
+def _report_stop(record: _PassRecord, output_name: str) -> None:
+    sys.stderr.write(f"backward pass {record.number} ({output_name}.backward()) "
                      f"stopped after {len(record.steps)} steps: {error_text(record.error)}\n")
 
 

@@ -19,7 +19,7 @@ import sys
 
 __all__ = ["TRACE_FORMAT", "TRACE_VERSION", "NodeNames", "step_table", "step_rows",
            "stopped_text", "error_text", "indented", "print_trace", "trace_json", "graph_json",
-           "graph_leaves", "failed_key", "failed_ref", "as_lists"]
+           "graph_leaves", "failed_ref", "as_lists"]
 
 TRACE_FORMAT = "autograd-viz-trace"
 TRACE_VERSION = 1
@@ -32,27 +32,6 @@ def graph_leaves(graph) -> dict:
         if data.get("role") == "leaf":
             leaves[data["label"]] = data["tensor"]
     return leaves
-
-
-def failed_key(graph, steps) -> str | None:
-    """The graph key of the node whose error stopped a pass (the pass does not say which).
-
-    The node that raised is the one the pass would have run next: of the nodes ready to
-    run (not run yet, every node sending them a gradient already run), the one created
-    last, as the engine orders them (the window reads the same from the pass's queue).
-    """
-    from engine.graph import node_id
-
-    ran = {node_id(graph, step.node) for step in steps}
-    ready = []
-    for key, data in graph.nodes(data=True):
-        if data.get("kind") not in ("function", "accumulate") or key in ran:
-            continue
-        senders = [source for source in graph.predecessors(key) if source != "output"]
-        if all(source in ran for source in senders):
-            node = data["node"]
-            ready.append((node.sequence_nr, node.is_freed, key))
-    return max(ready)[2] if ready else None
 
 
 def print_trace(problem, graph, records, history, count, leaves) -> None:
@@ -81,10 +60,9 @@ def print_trace(problem, graph, records, history, count, leaves) -> None:
 def stopped_text(graph, record, indent: str = "") -> str:
     """Where a pass (a record with ``steps`` and ``error``) stopped, when it can be told,
     and the error as Python prints it."""
-    key = failed_key(graph, record.steps)
+    node = record.failed_node  # recorded by the pass (BackwardPass.failed_node)
     where = ""
-    if key is not None:
-        node = graph.nodes[key]["node"]
+    if node is not None:
         why = " (its saved tensors were freed by an earlier backward)" if node.is_freed else ""
         where = f"{indent}stopped at {node.name()}{why}:\n"
     return f"{where}{indent}{error_text(record.error)}\n"
@@ -192,7 +170,7 @@ def trace_json(problem, graph, records, history, options) -> dict:
             "number": record.number, "steps": steps,
             "error": None if record.error is None else {
                 "type": type(record.error).__name__, "message": str(record.error),
-                "node": failed_ref(graph, record.steps)},
+                "node": failed_ref(graph, record.failed_node)},
             "grads": {name: as_lists(value) for name, value in record.grads.items()}})
     output = problem.output
     return {
@@ -212,9 +190,11 @@ def trace_json(problem, graph, records, history, options) -> dict:
     }
 
 
-def failed_ref(graph, steps) -> dict | None:
-    key = failed_key(graph, steps)
-    return None if key is None else {"id": key, "name": graph.nodes[key]["node"].name()}
+def failed_ref(graph, node) -> dict | None:
+    """``{"id", "name"}`` of the node whose step raised, or None."""
+    if node is None:
+        return None
+    return {"id": graph.graph["ids"].get(id(node)), "name": node.name()}
 
 
 def graph_json(graph) -> dict:

@@ -143,20 +143,9 @@ class FileActions(QObject):
 
     def session_data(self):
         """What a session file holds about the window now."""
-        from gui.model.session_file import SessionData
-
-        session = self.session
         self.window.inputs.commit()
-        options = {"x_requires_grad": bool(session.x_requires_grad),
-                   "reuse_graph": bool(session.reuse_graph)}
-        if session.selected is not None:
-            options["selected"] = session.selected
         lesson = self.lesson.path if self.lesson.lesson is not None else None
-        return SessionData(variables=dict(session.variables), expression=session.expression,
-                           lesson=lesson, cell=self.lesson.next_index if lesson else 0,
-                           passes=session.passes_run, step=session.step,
-                           retain_graph=bool(session.retain_graph), options=options,
-                           history=list(session.history))
+        return self.session.session_data(lesson=lesson, cell=self.lesson.next_index)
 
     def save(self) -> bool:
         """File > Save: to the file it came from, else ask (Save As)."""
@@ -321,10 +310,7 @@ class FileActions(QObject):
 
     def picture_options(self) -> dict:
         """What the window's GraphPicture is given, for the exported picture."""
-        session, view = self.session, self.window.graph_view
-        return {"theme": view.theme, "freed_before": set(session.freed_before),
-                "grads_before": dict(session.grads_before), "failed": session.failed_key,
-                "error": session.error_text}
+        return {"theme": self.window.graph_view.theme, **self.session.picture_context()}
 
     def _require_graph(self) -> None:
         from gui.picture.export import ExportError

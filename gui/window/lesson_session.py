@@ -1,42 +1,31 @@
-"""The open lesson: its cells, what each one showed, and the next one to run.
+"""The open lesson in the window: ``gui.model.lesson.LessonModel`` with Qt signals, reloaded
+when its file changes on disk (so a teacher can edit the lesson in their own editor).
 
 A ``LessonSession`` is the model behind the lessons panel (views subscribe to its
-signals and keep no state of their own). It loads a ``.py`` lesson with
-``engine.interpreter.lesson.load_lesson``: a lesson outside the safe subset is refused whole, with
-a one-line message naming the line and column, and nothing runs. It reloads when the
-file changes on disk, so a teacher can edit the lesson in their own editor.
+signals and keep no state of their own); the cells, results and running are the
+model's (see ``gui.model.lesson`` for the signals and their order).
 
 >>> # session = LessonSession(); session.open("resources/lessons/02_chain_rule.py")
 >>> # session.run_next()      # -> CellResult of the first code cell, cell_ran emitted
 >>> # session.run_all(); session.restart()
-
-Signals, in the order they come for one cell:
-
-- ``cell_ran(index, CellResult)`` for every cell run (markdown cells on the way too);
-- ``passes_recorded(passes, tensors)`` when the cell ran ``backward()``: ``passes``
-  is the tuple of ``engine.BackwardPass`` in order, ``tensors`` the lesson's name ->
-  Tensor after the cell (to name each pass's leaves, see ``leaf_names``);
-- ``position_changed(next_index)``.
-
-``reloaded()`` comes after ``open``/a reload (cells may have changed: rebuild),
-``restarted()`` after ``restart`` (same cells, no results), ``error_changed(str)``
-with a load error or ``""``.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from gui.resources import LESSONS_DIR
-
-if TYPE_CHECKING:
-    from engine.interpreter.lesson import CellResult, Lesson, LessonRunner
-
+from gui.model.lesson import (
+    LESSONS_DIR,
+    LessonModel,
+    builtin_lessons,
+    has_code,
+    leaf_names,
+    load_error_line,
+    names_for_pass,
+    read_text,
+)
 
 __all__ = ["LessonSession", "load_error_line", "leaf_names", "names_for_pass", "has_code",
            "builtin_lessons", "LESSONS_DIR"]
@@ -44,71 +33,8 @@ __all__ = ["LessonSession", "load_error_line", "leaf_names", "names_for_pass", "
 RELOAD_DELAY_MS = 250
 
 
-def load_error_line(error: Exception, path: str | os.PathLike | None = None) -> str:
-    """One line for a lesson that cannot be loaded: ``name.py, line 4, column 1: why``."""
-    from engine.interpreter.expression import ExpressionError
-
-    name = os.path.basename(str(path)) if path else "lesson"
-    if isinstance(error, ExpressionError):
-        return f"{name}, line {error.lineno}, column {error.col}: {error}"
-    if isinstance(error, OSError):
-        return f"{name}: cannot read the file: {error.strerror or error}"
-    return f"{name}: {type(error).__name__}: {error}"
-
-
-def leaf_names(tensors: dict) -> dict:
-    """``id(tensor) -> name`` for a cell's tensors, to name the leaves of its passes.
-
-    A tensor bound to several names takes the first one assigned.
-    """
-    names: dict = {}
-    for name, tensor in tensors.items():
-        names.setdefault(id(tensor), name)
-    return names
-
-
-def names_for_pass(backward_pass, tensors: dict) -> tuple[dict, str]:
-    """``(names, output_name)`` for ``engine.graph.to_networkx`` of a lesson's pass.
-
-    ``names`` maps the lesson's names to its leaf tensors (what the graph labels its
-    leaves with); ``output_name`` is the name bound to the pass's output, else
-    ``"output"`` (``(x * x).sum().backward()`` has no name).
-    """
-    names = {name: tensor for name, tensor in tensors.items()
-             if getattr(tensor, "is_leaf", False) and getattr(tensor, "requires_grad", False)}
-    output = getattr(backward_pass, "output", None)
-    output_name = next((name for name, tensor in tensors.items() if tensor is output), "output")
-    return names, output_name
-
-
-def has_code(cell) -> bool:
-    """True for a code cell with at least one statement (not only comments)."""
-    return cell.kind == "code" and bool(cell.statements)
-
-
-def builtin_lessons(directory: str | os.PathLike = LESSONS_DIR) -> list[tuple[str, Path]]:
-    """(title, path) of the lessons shipped in ``resources/lessons``, in file order.
-
-    The title is the file's first comment line without ``#`` and ``Lesson N:``.
-    """
-    lessons = []
-    for path in sorted(Path(directory).glob("*.py")):
-        title = path.stem.replace("_", " ")
-        try:
-            with open(path, encoding="utf-8-sig") as stream:
-                for line in stream:
-                    text = line.strip().lstrip("#").strip().lstrip("#").strip()  # "# # Title" too
-                    if text and not text.startswith("%%"):
-                        title = re.sub(r"^Lesson \d+:\s*", "", text)
-                        break
-        except (OSError, UnicodeDecodeError):
-            continue
-        lessons.append((title, path))
-    return lessons
-
-
-class LessonSession(QObject):
-    """One open lesson, run cell by cell in one namespace (see the module docstring)."""
+class LessonSession(QObject, LessonModel):
+    """One open lesson, run cell by cell in one namespace, with the window's signals."""
 
     cell_ran = Signal(int, object)
     passes_recorded = Signal(object, object)
@@ -119,18 +45,7 @@ class LessonSession(QObject):
 
     def __init__(self, parent: QObject | None = None, *, watch: bool = True,
                  reload_delay_ms: int = RELOAD_DELAY_MS, module=None):
-        super().__init__(parent)
-        self.path: str | None = None
-        self.source: str | None = None
-        self.lesson: Lesson | None = None
-        self.error = ""
-        self.error_line: int | None = None
-        self.results: list[CellResult | None] = []
-        self.counts: list[int | None] = []
-        self.next_index = 0
-        self.runner: LessonRunner | None = None
-        self._module = module
-        self._count = 0
+        super().__init__(parent, module=module)  # QObject passes module= to LessonModel
         self._watcher = QFileSystemWatcher(self) if watch else None
         if self._watcher is not None:
             self._watcher.fileChanged.connect(self._on_file_changed)
@@ -140,140 +55,19 @@ class LessonSession(QObject):
         self._reload_timer.setInterval(reload_delay_ms)
         self._reload_timer.timeout.connect(self._reload_if_changed)
 
-    # ----- state -------------------------------------------------------------------------
-
-    @property
-    def cells(self) -> tuple:
-        return self.lesson.cells if self.lesson else ()
-
-    @property
-    def at_end(self) -> bool:
-        """True when no cell is left to run (or no lesson is loaded)."""
-        return self.lesson is None or self.next_index >= len(self.cells)
-
-    @property
-    def current_line(self) -> int | None:
-        """The file line of the next cell to run, None at the end."""
-        return None if self.at_end else self.cells[self.next_index].lineno
-
-    @property
-    def title(self) -> str:
-        return os.path.basename(self.path) if self.path else ""
-
-    # ----- loading -----------------------------------------------------------------------
+    def _changed(self, signal: str, *args) -> None:
+        getattr(self, signal).emit(*args)
 
     def open(self, path: str | os.PathLike) -> bool:
-        """Load the lesson at ``path``; False (and ``error``) when it is refused."""
+        """Load the lesson at ``path`` and watch its file; False (and ``error``) if refused."""
         self.path = os.path.abspath(os.fspath(path))
         self._watch()
-        return self._load()
-
-    def reload(self) -> bool:
-        """Read the file again and start from the top."""
-        if self.path is None:
-            return False
         return self._load()
 
     def close(self) -> None:
         """Forget the lesson (and stop watching its file)."""
         self._unwatch()
-        self.path = self.source = self.lesson = self.runner = None
-        self.results, self.counts, self.next_index = [], [], 0
-        self._set_error("", None)
-        self.reloaded.emit()
-
-    def _load(self) -> bool:
-        self.source = _read_text(self.path)
-        try:
-            from engine.interpreter.expression import ExpressionError
-            from engine.interpreter.lesson import (
-                load_lesson,  # the engine loads with the first lesson
-            )
-
-            lesson = load_lesson(self.path)
-        except (ExpressionError, OSError, ValueError) as error:
-            lesson = None
-            message = load_error_line(error, self.path)
-            line = getattr(error, "lineno", None)
-            # The validator keeps the error in a local of a frame its traceback holds: a
-            # cycle that would keep this session (a QObject) alive until the cyclic GC
-            # runs at some random later moment. Break it now.
-            error.__traceback__ = None
-        if lesson is None:
-            self.lesson = self.runner = None
-            self.results, self.counts, self.next_index = [], [], 0
-            self._set_error(message, line)
-            self.reloaded.emit()
-            return False
-        self.lesson = lesson
-        self._reset_runner()
-        self._set_error("", None)
-        self.reloaded.emit()
-        self.position_changed.emit(self.next_index)
-        return True
-
-    def _reset_runner(self) -> None:
-        from engine.interpreter.lesson import LessonRunner
-
-        self.runner = LessonRunner(self.lesson, module=self._module)
-        self.results = [None] * len(self.lesson.cells)
-        self.counts = [None] * len(self.lesson.cells)
-        self.next_index = 0
-        self._count = 0
-
-    def _set_error(self, message: str, line: int | None) -> None:
-        self.error_line = line if message else None
-        if message != self.error:
-            self.error = message
-            self.error_changed.emit(message)
-
-    # ----- running -----------------------------------------------------------------------
-
-    def run_next(self) -> CellResult | None:
-        """Run the next cell that has code (and the text-only cells before it).
-
-        Markdown cells and code cells holding only comments are passed on the way, as
-        a reader would; returns the result of the cell that ran code, None at the end.
-        """
-        while not self.at_end:
-            index = self.next_index
-            result = self._run(index)
-            if has_code(self.cells[index]):
-                return result
-        return None
-
-    def run_all(self) -> list[CellResult]:
-        """Run every cell left, in order; returns their results."""
-        results = []
-        while not self.at_end:
-            results.append(self._run(self.next_index))
-        return results
-
-    def restart(self) -> None:
-        """A fresh namespace and no results; the next cell is the first."""
-        if self.lesson is None:
-            return
-        self._reset_runner()
-        self.restarted.emit()
-        self.position_changed.emit(self.next_index)
-
-    def _run(self, index: int) -> CellResult:
-        try:
-            result = self.runner.run_cell(index)
-        except Exception as error:  # an engine bug must not close the window
-            from engine.interpreter.lesson import CellResult
-
-            result = CellResult(index, error=f"{type(error).__name__}: {error}")
-        self.results[index] = result
-        if has_code(self.cells[index]):
-            self._count += 1
-            self.counts[index] = self._count
-        self.next_index = index + 1
-        self.cell_ran.emit(index, result)
-        if result.passes:
-            self.passes_recorded.emit(result.passes, result.tensors)
-        self.position_changed.emit(self.next_index)
-        return result
+        LessonModel.close(self)
 
     # ----- watching the file ---------------------------------------------------------------
 
@@ -311,15 +105,7 @@ class LessonSession(QObject):
             self._watcher.addPath(self.path)
         if not os.path.exists(self.path):
             return  # replaced in two moves: the directory will tell us when it is back
-        text = _read_text(self.path)
+        text = read_text(self.path)
         if text is not None and text == self.source and self.lesson is not None:
             return
         self._load()
-
-
-def _read_text(path) -> str | None:
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as stream:
-            return stream.read(4_000_000)
-    except OSError:
-        return None

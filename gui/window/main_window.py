@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
         session = self.session
         if 0 <= index < len(session.steps):
             step = session.steps[index]
-            self.explain.show_step(step, session._leaf_name(step.leaf) if step.is_accumulation
+            self.explain.show_step(step, session.leaf_name(step.leaf) if step.is_accumulation
                                    else "x")
         else:
             self.explain.clear()

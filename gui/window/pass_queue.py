@@ -1,11 +1,8 @@
 """A lesson's backward passes, animated in the graph one after another.
 
-A lesson cell may call ``backward()`` several times (``Run all`` runs many cells at
-once); ``LessonSession`` hands over every pass it recorded, in order. ``PassQueue``
-shows the first at once (``Session.show_pass``) and plays it; when the animation
-reaches the last step of a pass, the next one follows after a short pause. The
-passes are finished when they arrive, so what each pass must be drawn with is taken
-when it arrives: the nodes earlier passes freed, and each leaf's ``.grad`` before it.
+``gui.model.pass_queue.PassQueueModel`` keeps the passes waiting; this QObject adds the
+timing: it shows the first at once and plays it; when the animation reaches the last
+step of a pass, the next one follows after a short pause.
 
 >>> # queue = PassQueue(session, player); lesson.passes_recorded.connect(queue.enqueue)
 >>> # queue.show_next()    # do not wait for the animation; queue.skip_to_last()
@@ -15,12 +12,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gui.model.pass_queue import PassQueueModel
+
 __all__ = ["PassQueue", "HOLD_MS"]
 
 HOLD_MS = 1200  # the finished pass stays this long (at least) before the next one
 
 
-class PassQueue(QObject):
+class PassQueue(QObject, PassQueueModel):
     """Passes waiting to be animated, for one ``Session`` and its ``Player``.
 
     ``pass_shown(number)`` comes each time a pass is drawn (1 = the lesson's first
@@ -33,97 +32,44 @@ class PassQueue(QObject):
 
     def __init__(self, session, player, parent: QObject | None = None, *,
                  hold_ms: int = HOLD_MS):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(parent, session=session)  # QObject passes session= to the model
         self.player = player
         self.hold_ms = hold_ms
-        self.pending: list[tuple] = []
-        self.shown = 0
-        self.showing = False  # the graph shows one of the lesson's passes
-        self.muted = False    # passes arrive but are only tracked (restoring a session)
-        self._freed: dict = {}   # id(node) -> node, freed by a pass already recorded
-        self._grads: dict = {}   # id(leaf) -> (leaf, .grad after the last pass reaching it)
-        self._last = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_hold_over)
         session.step_changed.connect(self._on_step_changed)
 
-    @property
-    def waiting(self) -> int:
-        return len(self.pending)
+    def _changed(self, signal: str, *args) -> None:
+        getattr(self, signal).emit(*args)
 
     def enqueue(self, passes, tensors) -> None:
         """Take the passes a cell recorded (in order); show the first if nothing plays."""
-        for backward_pass in passes:
-            item = (backward_pass, dict(tensors), dict(self._freed),
-                    {key: grad for key, (_, grad) in self._grads.items()})
-            for step in backward_pass.steps:
-                if step.freed:
-                    self._freed[id(step.node)] = step.node
-                if step.is_accumulation:
-                    self._grads[id(step.leaf)] = (step.leaf, step.grad_after)
-            if self.muted:
-                self._last = item
-            else:
-                self.pending.append(item)
-        self.waiting_changed.emit(len(self.pending))
+        PassQueueModel.enqueue(self, passes, tensors)
         if self.pending and not self._busy():
             self.show_next()
 
     def show_next(self, *, play: bool = True) -> bool:
         """Draw the next waiting pass now (and play it); False when none waits."""
         self._timer.stop()
-        if not self.pending:
+        if not PassQueueModel.show_next(self):
             return False
-        backward_pass, tensors, freed, grads = self.pending.pop(0)
-        self.showing = True
-        self.shown += 1
-        self.session.show_pass(backward_pass, tensors, freed_nodes=set(freed),
-                               known_grads=grads)
-        self.waiting_changed.emit(len(self.pending))
-        self.pass_shown.emit(self.shown)
         if play:
             self.player.play()
             self._hold_if_done()
         return True
 
     def skip_to_last(self) -> bool:
-        """Show every waiting pass at once (their ``.grad`` states fill the history) and
-        stop at the end of the last; False when none waits."""
+        """Show every waiting pass at once and stop at the end of the last."""
+        self._timer.stop()
         if not self.pending:
             return False
-        while self.pending:
-            self.show_next(play=False)
         self.player.pause()
-        self.session.set_step(self.session.last_step)
-        return True
-
-    def show_last_quietly(self) -> bool:
-        """Draw the last pass that arrived while muted, without recording its states."""
-        item, self._last = self._last, None
-        if item is None:
-            return False
-        backward_pass, tensors, freed, grads = item
-        history, passes = list(self.session.history), self.session.passes_run
-        self.session.show_pass(backward_pass, tensors, freed_nodes=set(freed),
-                               known_grads=grads)
-        self.session.restore_history(history, passes)
-        self.showing = True
-        return True
+        return PassQueueModel.skip_to_last(self)
 
     def clear(self) -> None:
-        """Forget the passes still waiting (the user ran something else)."""
         self._timer.stop()
-        self.pending = []
-        self.showing = False
-        self.waiting_changed.emit(0)
-
-    def reset(self) -> None:
-        """A new lesson, or the same from the top: nothing is known about earlier passes."""
-        self.clear()
-        self._freed, self._grads, self._last = {}, {}, None
-        self.shown = 0
+        PassQueueModel.clear(self)
 
     # ---- following the animation -------------------------------------------------------------
 

@@ -81,9 +81,9 @@ def test_passes_are_animated_one_after_another(qtbot, window, history_text):
         assert [entry[1] for entry in before if entry[1] >= 0] == list(
             range(len(passes[number - 2].steps)))
     assert all(name.endswith(title) for name, title in filter(None, explained))
-    # the four states of the source lesson's .grad buffer, zero_() included
+    # the states of the source lesson's .grad buffer from None, zero_() included
     states = [None if s is None else s.tolist() for s in session.grad_history["x"]]
-    assert states == [[0, 4, 8, 12], [1, 5, 9, 13], [0, 0, 0, 0], [1, 1, 1, 1]]
+    assert states == [None, [0, 4, 8, 12], [1, 5, 9, 13], [0, 0, 0, 0], [1, 1, 1, 1]]
     assert [e["event"] for e in session.history] == ["backward", "backward", "zero", "backward"]
     history = history_text(window)
     assert "[0, 4, 8, 12] + [1, 1, 1, 1] = [1, 5, 9, 13]" in history
