@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Explanation", "explain", "format_values", "how_gradients_arrived",
-           "gradients_per_output", "sum_on_one_line", "sum_as_column", "RULES"]
+           "gradients_per_output", "sum_on_one_line", "sum_as_column", "RULES",
+           "ELEMENTWISE", "broadcast_dims", "broadcast_notes"]
 
 
 @dataclass(frozen=True)
@@ -337,3 +338,52 @@ def _explain_accumulation(step, name: str) -> Explanation:
                      f"= {format_values(step.grad_after)} (accumulated in place)")
     return Explanation("AccumulateGrad", f"{name}.grad += incoming",
                        r"$x.grad \leftarrow x.grad + \partial L/\partial x$", lines)
+
+
+# ----- broadcasting: where a gradient was summed back to an input's shape ---------------
+
+# Nodes whose inputs broadcast to the output's shape, so a gradient is summed back.
+ELEMENTWISE = frozenset({"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
+                         "PowBackward1", "MaximumBackward0", "MinimumBackward0"})
+
+
+def broadcast_dims(output_shape, input_shape) -> tuple | None:
+    """The output dims a broadcast input's gradient is summed over, None if it did not broadcast.
+
+    >>> broadcast_dims((2, 3), (3,)), broadcast_dims((2, 3), (2, 1)), broadcast_dims((3,), (3,))
+    ((0,), (1,), None)
+    """
+    output_shape, input_shape = tuple(output_shape), tuple(input_shape)
+    lead = len(output_shape) - len(input_shape)
+    if lead < 0:
+        return None
+    dims = list(range(lead))
+    for position, size in enumerate(input_shape):
+        target = output_shape[lead + position]
+        if size == 1 and target != 1:
+            dims.append(lead + position)
+        elif size != target:
+            return None
+    return tuple(dims) or None
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def broadcast_notes(step) -> dict:
+    """input index -> a line saying its gradient was summed back over broadcast dims."""
+    if step.is_accumulation or step.name not in ELEMENTWISE or step.grad_in is None:
+        return {}
+    notes = {}
+    output_shape = np.shape(step.grad_in)
+    for index, sent in enumerate(step.grads_out):
+        if sent is None:
+            continue
+        dims = broadcast_dims(output_shape, np.shape(sent))
+        if dims:
+            which = "dim" if len(dims) == 1 else "dims"
+            notes[index] = (f"input {index} was broadcast: summed over {which} "
+                            f"{', '.join(map(str, dims))}, {_shape(output_shape)} -> "
+                            f"{_shape(np.shape(sent))}")
+    return notes

@@ -8,14 +8,8 @@ from PySide6.QtGui import QFont
 
 import engine as torch
 import gui.window.panels.explain_panel as explain_panel
-from engine.explain import Explanation, explain
-from gui.window.panels.explain_panel import (
-    EMPTY_TEXT,
-    ExplainPanel,
-    broadcast_dims,
-    broadcast_notes,
-    render_mathtext,
-)
+from engine.explain import Explanation, broadcast_dims, broadcast_notes, explain
+from gui.window.panels.explain_panel import EMPTY_TEXT, ExplainPanel, render_mathtext
 
 
 @pytest.fixture

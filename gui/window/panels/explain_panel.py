@@ -17,7 +17,6 @@ import io
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
@@ -28,15 +27,10 @@ if TYPE_CHECKING:
     from engine.explain import Explanation
 
 
-__all__ = ["ExplainPanel", "render_mathtext", "broadcast_dims", "broadcast_notes",
-           "input_line", "EMPTY_TEXT"]
+__all__ = ["ExplainPanel", "render_mathtext", "input_line", "EMPTY_TEXT"]
 
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 EMPTY_TEXT = "Step through a backward pass: each node's chain rule is written out here."
-# Nodes whose inputs broadcast to the output's shape, so a gradient is summed back.
-ELEMENTWISE = frozenset({"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
-                         "PowBackward1", "MaximumBackward0", "MinimumBackward0"})
-
 
 def explain(step, leaf_name: str = "x") -> Explanation:
     """``engine.explain.explain`` (the engine loads with the first step, not the window)."""
@@ -79,48 +73,6 @@ def render_mathtext(text: str, colour: str = "#000000", size: float = 14.0,
         return None
     pixmap.setDevicePixelRatio(device_pixel_ratio)
     return pixmap
-
-
-def broadcast_dims(output_shape, input_shape) -> tuple | None:
-    """The output dims a broadcast input's gradient is summed over, None if it did not broadcast.
-
-    >>> broadcast_dims((2, 3), (3,)), broadcast_dims((2, 3), (2, 1)), broadcast_dims((3,), (3,))
-    ((0,), (1,), None)
-    """
-    output_shape, input_shape = tuple(output_shape), tuple(input_shape)
-    lead = len(output_shape) - len(input_shape)
-    if lead < 0:
-        return None
-    dims = list(range(lead))
-    for position, size in enumerate(input_shape):
-        target = output_shape[lead + position]
-        if size == 1 and target != 1:
-            dims.append(lead + position)
-        elif size != target:
-            return None
-    return tuple(dims) or None
-
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def broadcast_notes(step) -> dict:
-    """input index -> a line saying its gradient was summed back over broadcast dims."""
-    if step.is_accumulation or step.name not in ELEMENTWISE or step.grad_in is None:
-        return {}
-    notes = {}
-    output_shape = np.shape(step.grad_in)
-    for index, sent in enumerate(step.grads_out):
-        if sent is None:
-            continue
-        dims = broadcast_dims(output_shape, np.shape(sent))
-        if dims:
-            which = "dim" if len(dims) == 1 else "dims"
-            notes[index] = (f"input {index} was broadcast: summed over {which} "
-                            f"{', '.join(map(str, dims))}, {_shape(output_shape)} -> "
-                            f"{_shape(np.shape(sent))}")
-    return notes
 
 
 def _rule_for_leaf(rule: str, leaf_name: str, is_accumulation: bool) -> str:
@@ -192,6 +144,8 @@ class ExplainPanel(QWidget):
         """Explain ``step`` (an ``engine.Step``); ``leaf_name`` names an AccumulateGrad's leaf."""
         self.explanation = explain(step, leaf_name)
         self.rule = _rule_for_leaf(self.explanation.rule, leaf_name, step.is_accumulation)
+        from engine.explain import broadcast_notes  # broadcasting rules live with the rules
+
         notes = broadcast_notes(step)
         lines = []
         for line in self.explanation.lines:
