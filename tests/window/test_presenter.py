@@ -294,8 +294,8 @@ def test_an_overlay_with_no_shortcuts_still_opens(qtbot):
     assert overlay.toggle() is False
 
 
-@pytest.mark.parametrize("name", ["gui.window.presenter", "gui.window.panels.torch_check",
-                                  "gui.window.panels.explain_panel"])
+@pytest.mark.parametrize("name", ["gui.window.presenter", "gui.model.torch_check",
+                                  "engine.explain"])
 def test_docstring_examples(name):
     import doctest
     import importlib
