@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self.inspector = NodeInspector(self.session)
         self._build_layout()
         self._make_actions()
+        # a click on the graph gives it the keyboard (the animation keys), as Tab does
+        self.graph_view.canvas.setFocusPolicy(Qt.StrongFocus)
         self._keep_keys = _KeepKeys(self)
         for widget in self.findChildren(QWidget):
             if isinstance(widget, (QAbstractButton, QComboBox, QSlider, QAbstractItemView,
@@ -137,8 +139,6 @@ class MainWindow(QMainWindow):
         self.inputs.define_requested.connect(self.define)
         self.inputs.forward_requested.connect(self.forward)
         self.inputs.backward_requested.connect(self.backward)
-        for button in (self.inputs.backward_button, self.inputs.error_bar.ones_button):
-            button.clicked.connect(self._focus_graph)  # after the backward it asked for
         self.inputs.zero_grad_requested.connect(self.zero_grad)
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
         self.lesson.passes_recorded.connect(self.passes.enqueue)
@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
         self.inputs.commit()
         ok = self.session.backward()
         self.player.play()
+        self._focus_graph_unless_input_error()
         return ok
 
     def backward_with_ones(self) -> None:
@@ -369,13 +370,21 @@ class MainWindow(QMainWindow):
         self.inputs.commit()
         self.session.backward(ones=True)
         self.player.play()
+        self._focus_graph_unless_input_error()
 
     def zero_grad(self) -> None:
         self.inputs.commit()
         self.session.zero_grad()
 
+    def _focus_graph_unless_input_error(self) -> None:
+        """Space, the arrows, Home/End, F and [ ] drive the animation after a backward; a
+        typing mistake keeps the keyboard in its field, to be fixed."""
+        error = self.session.error
+        if error is None or error["kind"] != "input":
+            self._focus_graph()
+
     def _focus_graph(self) -> None:
-        """After a clicked backward the animation keys act at once."""
+        """After a backward (from a key, a button or a menu) the animation keys act at once."""
         self.graph_view.canvas.setFocus(Qt.OtherFocusReason)
 
     def _on_space(self) -> None:

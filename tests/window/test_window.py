@@ -225,7 +225,7 @@ def test_ctrl_enter_runs_backward_from_the_field(qtbot, window):
     field.setFocus()
     qtbot.keyClick(field, Qt.Key_Return, Qt.ControlModifier)
     assert window.session.passes_run == 1
-    assert QApplication.focusWidget() is field
+    assert QApplication.focusWidget() is window.graph_view.canvas  # Space now pauses
 
 
 @pytest.mark.parametrize("text, message, marked", [
