@@ -32,6 +32,7 @@ from engine.interpreter.limits import (
     data,
     elementwise,
     matmul,
+    predict,
     sequence_size,
 )
 from engine.interpreter.source import ExpressionError, SourceText, excerpt
@@ -139,11 +140,9 @@ class Interpreter:
     def guard(self, name: str, predictor, args, kwargs, offset: int) -> None:
         """Refuse a call whose result would be too large, before making it."""
         try:
-            elements = predictor(args, kwargs)
+            elements = predict(predictor, args, kwargs)
         except GuardError as refusal:
             raise self.fail(str(refusal), offset) from None
-        except (TypeError, ValueError, OverflowError, AttributeError, IndexError, KeyError):
-            return  # the engine will refuse these arguments with torch's own message
         if elements > MAX_TENSOR_ELEMENTS:
             raise self.fail(f"{name}() would make a tensor of {elements:,} elements "
                             f"(limit {MAX_TENSOR_ELEMENTS:,})", offset)

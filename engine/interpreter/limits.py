@@ -36,10 +36,25 @@ class GuardError(Exception):
 def _shape_of(value):
     if isinstance(value, (bool, int, float)):
         return ()
+    if isinstance(value, (list, tuple)):
+        return _list_shape(value)
     shape = getattr(value, "shape", None) if _is_array(value) else None
     if shape is None:
         return None
     return tuple(int(n) for n in shape)
+
+
+def _list_shape(value) -> tuple:
+    """The shape numpy would give a nested list (following first items), as a bound."""
+    shape = []
+    while isinstance(value, (list, tuple)) and len(shape) < MAX_NESTING:
+        shape.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    if _is_array(value):
+        shape.extend(int(n) for n in value.shape)
+    return tuple(shape)
 
 
 def _is_array(value) -> bool:
@@ -64,7 +79,7 @@ def _broadcast(shapes) -> tuple | None:
 def _arrays(args, kwargs) -> list:
     shapes = []
     for value in (*args, *kwargs.values()):
-        shape = _shape_of(value) if not isinstance(value, (bool, int, float)) else None
+        shape = _shape_of(value) if not isinstance(value, (bool, int, float, str)) else None
         if shape is not None:
             shapes.append(shape)
     return shapes
@@ -111,7 +126,14 @@ def full(args, kwargs) -> int:
 
 
 def _number(value) -> float:
-    return float(value)  # Python numbers and one-element tensors, as arange accepts them
+    """Python numbers and one-element tensors, as arange accepts them (GuardError if huge)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise GuardError("arange() bounds too large: they do not fit a float") from None
+    if math.isinf(number) and isinstance(value, int):
+        raise GuardError("arange() bounds too large: they do not fit a float")
+    return number
 
 
 def arange(args, kwargs) -> int:
@@ -122,6 +144,10 @@ def arange(args, kwargs) -> int:
     step = kwargs.get("step", step if step is not None else 1)
     if end is None:
         start, end = 0, start
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, step)):
+        if step == 0:
+            return 0
+        return max(-((start - end) // step), 0)  # exact, however large the bounds
     start, end, step = _number(start), _number(end), _number(step)
     if step == 0 or not all(map(math.isfinite, (start, end, step))):
         return 0
@@ -213,3 +239,93 @@ def check_sequence(value) -> None:
                       f"(limit {MAX_SEQUENCE_ELEMENTS:,})")
 
 
+
+
+def predict(predictor, args, kwargs) -> int:
+    """Elements a call will make, by its guard; refuses (GuardError) when it cannot say.
+
+    Arguments the guard cannot read (a string where a size goes) give 0: the engine
+    refuses them with torch's own message. A size too large to compute is refused.
+
+    >>> predict(arange, (10 ** 399, 10 ** 399 + 2 * 10 ** 8), {})
+    200000000
+    >>> predict(sizes, ("a",), {})
+    0
+    """
+    try:
+        elements = predictor(args, kwargs)
+    except GuardError:
+        raise
+    except (OverflowError, MemoryError, RecursionError):
+        raise GuardError("the size of this call is too large to compute") from None
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+        return 0
+    return int(elements)
+
+
+# ----- memory -----------------------------------------------------------------------------
+
+MAX_LESSON_MEMORY = 1 << 30  # bytes a lesson may add to the process (tensors, lists, strings)
+
+
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux), else its peak; 0 if unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as stream:
+            pages = int(stream.read().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except (ImportError, OSError, ValueError):
+        return 0
+
+
+class MemoryBudget:
+    """One budget for everything a lesson allocates, kept across its cells.
+
+    Whatever holds the memory (tensors, arrays, lists, strings, recorded passes), the
+    process's resident size may grow at most ``limit`` bytes past where the lesson
+    started. ``check(extra)`` runs before each allocation the interpreter can predict
+    (``extra`` bytes) and between statements, and refuses when it would not fit.
+
+    >>> budget = MemoryBudget(limit=1 << 30)
+    >>> budget.check(1 << 20)
+    >>> try:
+    ...     budget.check(2 << 30)
+    ... except GuardError as refusal:
+    ...     print(refusal)
+    memory limit: this would take the lesson past 1,024 MB
+    """
+
+    def __init__(self, limit: int = MAX_LESSON_MEMORY):
+        self.limit = limit
+        self.start = resident_bytes()
+        self.now = self.start
+        self.calls = 0
+
+    def used(self) -> int:
+        self.now = resident_bytes()
+        return max(self.now - self.start, 0)
+
+    def check(self, extra: int = 0) -> None:
+        self.calls += 1
+        if extra > (1 << 20) or not self.calls % 32:
+            self.now = resident_bytes()
+        if self.now - self.start + extra > self.limit:
+            self.now = resident_bytes()
+            if self.now - self.start + extra > self.limit:
+                raise GuardError(f"memory limit: this would take the lesson past "
+                                 f"{self.limit // 2 ** 20:,} MB")
+
+    def check_value(self, value) -> None:
+        nbytes = getattr(value, "nbytes", 0)
+        if isinstance(nbytes, int) and nbytes > (1 << 20):
+            self.check(0)

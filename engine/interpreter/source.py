@@ -38,9 +38,9 @@ class ExpressionError(ValueError):
     filename: str | None = None
 
     def __init__(self, message: str, offset: int = 0, *, lineno: int = 1, col: int | None = None):
-        message = " ".join(str(message).split())
-        if len(message) > MAX_MESSAGE_LENGTH:
-            message = message[:MAX_MESSAGE_LENGTH - 3] + "..."
+        text = str(message)
+        message = shorten(" ".join(text[:MAX_MESSAGE_LENGTH * 4].split()), MAX_MESSAGE_LENGTH,
+                          hidden=max(len(text) - MAX_MESSAGE_LENGTH * 4, 0))
         super().__init__(message)
         self.message = message
         self.offset = max(int(offset), 0)
@@ -49,6 +49,25 @@ class ExpressionError(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def shorten(text: str, limit: int, *, hidden: int = 0) -> str:
+    """``text`` cut to at most ``limit`` characters with a visible marker of what is left out.
+
+    >>> shorten("abcdefghijklmnopqrstuvwxyz" * 4, 40)
+    'abcdefghijklmnopqr… (86 more characters)'
+    >>> shorten("short", 40)
+    'short'
+    """
+    if len(text) <= limit and not hidden:
+        return text
+    for _ in range(3):  # the marker's own length depends on the count
+        marker = f"… ({len(text) - max(limit - 23, 0) + hidden:,} more characters)"
+        keep = max(limit - len(marker), 0)
+        marker = f"… ({len(text) - keep + hidden:,} more characters)"
+        if keep + len(marker) <= limit:
+            break
+    return text[:keep] + marker
 
 
 def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:

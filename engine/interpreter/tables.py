@@ -63,6 +63,22 @@ TENSOR_METHODS = {
     "zero_": nothing, "detach": nothing, "requires_grad_": nothing, "retain_grad": nothing,
     "backward": nothing, "item": nothing, "tolist": elementwise, "numpy": nothing,
     "size": nothing, "dim": nothing, "numel": nothing, "is_floating_point": nothing,
+    "fill_": nothing,
+}
+# Tensor methods of lessons only (hooks take a lesson's functions) and the ones tutorials
+# call that the engine may not have yet: a lesson reaches each one only where the
+# engine's Tensor has it (torch's name and meaning).
+TUTORIAL_TENSOR_METHODS = {
+    "register_hook": nothing, "register_post_accumulate_grad_hook": nothing,  # lessons only
+    "norm": elementwise, "int": elementwise, "half": elementwise, "cpu": nothing,
+    "argmax": nothing, "argmin": nothing, "prod": elementwise, "std": elementwise,
+    "var": elementwise, "square": elementwise, "log1p": elementwise, "expm1": elementwise,
+    "sign": elementwise, "floor": elementwise, "ceil": elementwise, "round": elementwise,
+    "new_ones": sizes, "new_zeros": sizes, "new_tensor": data, "expand": nothing,
+    "repeat": elementwise, "chunk": nothing, "split": nothing, "narrow": nothing,
+    "contiguous": nothing, "is_contiguous": nothing, "all": nothing, "any": nothing,
+    "copy_": nothing, "normal_": nothing, "uniform_": nothing,
+    "exp_": elementwise, "sqrt_": elementwise, "sigmoid_": elementwise, "tanh_": elementwise,
 }
 TENSOR_ATTRIBUTES = {"grad", "data", "requires_grad", "is_leaf", "grad_fn", "retains_grad",
                      "shape", "dtype", "ndim", "T"}
@@ -70,6 +86,46 @@ SETTABLE_ATTRIBUTES = {"grad", "requires_grad", "data"}
 NODE_METHODS = {"name": nothing}
 NODE_ATTRIBUTES = {"next_functions", "variable"}
 PAIR_ATTRIBUTES = {"values", "indices"}
+# torch.<name> beyond the functions: classes, submodules and values (the engine's, by name).
+TORCH_MEMBERS = {
+    "Tensor": data, "nn": nothing, "optim": nothing, "autograd": nothing, "cuda": nothing,
+    "device": nothing, "set_default_device": nothing, "get_default_dtype": nothing,
+    "set_default_dtype": nothing, "__version__": nothing, "Generator": nothing,
+    "from_numpy": data, "norm": elementwise, "square": elementwise, "prod": elementwise,
+    "argmax": nothing, "argmin": nothing, "where": elementwise, "set_printoptions": nothing,
+    "float16": nothing, "int32": nothing, "accelerator": nothing,
+}
+# torch's submodules: path -> {member: size guard}
+TORCH_SUBMODULES = {
+    "nn": {**dict.fromkeys(
+        "Module Parameter Linear ReLU Sigmoid Tanh Softmax LogSoftmax MSELoss L1Loss "
+        "CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss Sequential Identity Flatten "
+        "ModuleList init".split(),
+        nothing), "functional": nothing},
+    "nn.functional": dict.fromkeys(
+        "relu sigmoid tanh softmax log_softmax mse_loss l1_loss cross_entropy nll_loss "
+        "binary_cross_entropy binary_cross_entropy_with_logits linear gelu leaky_relu silu "
+        "softplus elu".split(), elementwise),
+    "nn.init": dict.fromkeys("zeros_ ones_ constant_ normal_ uniform_ xavier_uniform_ "
+                             "kaiming_uniform_".split(), nothing),
+    "optim": dict.fromkeys("SGD Adam AdamW RMSprop".split(), nothing),
+    "autograd": {"grad": nothing, "backward": nothing, "functional": nothing},
+    "autograd.functional": dict.fromkeys("jacobian vjp jvp hessian hvp vhp".split(), nothing),
+    "cuda": dict.fromkeys(["is_available", "device_count"], nothing),
+    "accelerator": dict.fromkeys(["is_available", "current_accelerator"], nothing),
+}
+# Members of engine objects other than tensors, by class name (nn modules, optimizers, ...).
+ENGINE_OBJECT_MEMBERS = {
+    "Module": {**dict.fromkeys(
+        "parameters named_parameters children named_children modules zero_grad train eval "
+        "forward requires_grad_ to double float cpu apply".split(), nothing),
+        "weight": None, "bias": None, "training": None},
+    "Optimizer": {**dict.fromkeys(["step", "zero_grad"], nothing), "param_groups": None},
+    "Generator": {**dict.fromkeys(["manual_seed", "seed", "initial_seed"], nothing)},
+    "device": {"type": None, "index": None},
+    "RemovableHandle": {"remove": nothing},
+}
+
 KEYWORDS = {
     "dtype", "requires_grad", "dim", "keepdim", "start", "end", "step", "steps", "size",
     "fill_value", "data", "input", "other", "exponent", "alpha", "min", "max", "tensors",

@@ -106,7 +106,7 @@ class Validator:
             except ExpressionError as error:  # keep looking: report the leftmost refusal
                 if first is None or error.offset < first.offset:
                     first = error
-            child_in_loop = in_loop or isinstance(node, ast.For)
+            child_in_loop = self.child_in_loop(node, in_loop)
             children = list(ast.iter_child_nodes(node))
             for child in reversed(children):
                 stack.append((child, depth + 1, offset, child_in_loop))
@@ -118,6 +118,10 @@ class Validator:
                 raise refusal.with_traceback(None)
             finally:
                 del refusal
+
+    def child_in_loop(self, node: ast.AST, in_loop: bool) -> bool:
+        """Whether ``break`` and ``continue`` are fine inside ``node``'s children."""
+        return in_loop or isinstance(node, ast.For)
 
     def position(self, node: ast.AST, offset: int) -> int:
         """Where to point for a node: its operator, attribute name or bracket, else its start."""

@@ -218,6 +218,8 @@ def _parser() -> _Parser:
     run.add_argument("lesson", metavar="LESSON.py", help="the lesson file")
     run.add_argument("--trace", action="store_true",
                      help="also print the step table of each backward pass a cell runs")
+    run.add_argument("--plots", metavar="DIR",
+                     help="save the matplotlib figures each cell draws as DIR/cell-N-M.png")
     run.set_defaults(handler=_run_command)
 
     export = commands.add_parser(
@@ -490,6 +492,11 @@ def _run_command(options) -> int:
         result = runner.run_cell(cell.index)
         write(f"# %% [{number}] line {cell.lineno}\n")
         write(_cell_text(result))
+        if options.plots and result.plots:
+            from gui.picture.lesson_plot import save_figures
+
+            for path in save_figures(result.plots, options.plots, f"cell-{number}"):
+                write(f"[figure saved: {path}]\n")
         if options.trace and result.passes:
             names = NodeNames(result.tensors)
             for count, backward in enumerate(result.passes, start=1):
@@ -520,8 +527,8 @@ def _load_lesson(file: str):
     from engine.interpreter.lesson import load_lesson
 
     path = Path(file)
-    if path.suffix.lower() != ".py":
-        raise BadInputError(f"{file}: a lesson is a .py file")
+    if path.suffix.lower() not in (".py", ".ipynb"):
+        raise BadInputError(f"{file}: a lesson is a .py or .ipynb file")
     try:
         if not path.is_file():
             raise BadInputError(f"{file}: no such file" if not path.exists()
@@ -538,8 +545,13 @@ def _load_lesson(file: str):
 def _check_command(options) -> int:
     file = options.file
     suffix = Path(file).suffix.lower()
-    if suffix == ".py":
+    if suffix in (".py", ".ipynb"):
         lesson = _load_lesson(file)
+        if lesson.refusals:  # every refused statement, one line each (the interpreter's)
+            for error in lesson.refusals:
+                sys.stderr.write(f"{file}:{error.lineno}:{error.col}: {error}\n")
+            sys.stderr.flush()
+            return EXIT_BAD_INPUT
         code = len(lesson.code_cells)
         other = len(lesson.cells) - code
         extra = f", {other} markdown" if other else ""

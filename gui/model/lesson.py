@@ -83,8 +83,8 @@ def names_for_pass(backward_pass, tensors: dict) -> tuple[dict, str]:
 
 
 def has_code(cell) -> bool:
-    """True for a code cell with at least one statement (not only comments)."""
-    return cell.kind == "code" and bool(cell.statements)
+    """True for a code cell with a statement, or a refusal to show (not only comments)."""
+    return cell.kind == "code" and (bool(cell.statements) or bool(getattr(cell, "refusals", ())))
 
 
 def builtin_lessons(directory: str | os.PathLike = LESSONS_DIR) -> list[tuple[str, Path]]:

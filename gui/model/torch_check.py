@@ -135,8 +135,8 @@ def run_both(source: str, filename: str | None = None, module_name: str = "torch
     sides = {}
     for side, backend in (("engine", None), ("torch", module)):
         runner = LessonRunner(lesson, module=backend)
-        sides[side] = [runner.run_cell(cell.index).shown if cell.kind == "code" and
-                       cell.statements else None for cell in lesson.cells]
+        sides[side] = [runner.run_cell(cell.index).shown if cell.kind == "code" and (
+                       cell.statements or cell.refusals) else None for cell in lesson.cells]
     return {**sides, "linenos": [cell.lineno for cell in lesson.cells],
             "torch_version": str(getattr(module, "__version__", ""))}
 

@@ -314,7 +314,7 @@ def test_markdown_cells_hold_only_comments():
     lesson = parse_lesson("# %% [markdown]\n# # Title\n#\n# text\n# %%\n1 + 1\n")
     assert [c.kind for c in lesson.cells] == ["markdown", "code"]
     assert lesson.cells[0].markdown == "# Title\n\ntext"
-    error = pytest.raises(ExpressionError, parse_lesson, "# %% [markdown]\n# text\nx = 1\n").value
+    (error,) = parse_lesson("# %% [markdown]\n# text\nx = 1\n").refusals
     assert (error.lineno, error.col) == (3, 1)
 
 
@@ -338,61 +338,52 @@ def test_load_lesson_reads_utf8_with_a_bom(tmp_path):
 HOSTILE = [
     ("import os", 1, 1),
     ("import torch, os", 1, 1),
-    ("from torch import tensor", 1, 1),
-    ("import torch.nn", 1, 1),
+    ("from os import path", 1, 1),
+    ("import torch.nn.modules", 1, 1),
+    ("from torch import *", 1, 1),
     ("import torch as _t", 1, 1),
-    ("x = 1\ndef f():\n    pass", 2, 1),
-    ("class A:\n    pass", 1, 1),
     ("async def f():\n    pass", 1, 1),
-    ("while True:\n    pass", 1, 1),
-    ("try:\n    x = 1\nexcept Exception:\n    pass", 1, 1),
-    ("x = lambda: 1", 1, 5),
     ("global x", 1, 1),
-    ("x = 1\ndel x", 2, 1),
+    ("def f():\n    nonlocal x", 2, 5),
     (f"with open('{CANARY}', 'w') as f:\n    f.write('x')", 1, 1),
     ("import torch\nx = torch.ones(1).__class__", 2, 19),
     (f"import torch\ntorch.ones(1).numpy().tofile('{CANARY}')", 2, 23),
-    ("print(*[1, 2])", 1, 7),
     (f"print(open('{CANARY}', 'w'))", 1, 7),
     ("exec('1')", 1, 1),
     ("eval('1')", 1, 1),
     ("compile('1', '', 'exec')", 1, 1),
     (f"__import__('os').system('touch {CANARY}')", 1, 1),
     ("import torch\ngetattr(torch, 'load')", 2, 1),
-    ("for i in [1, 2]:\n    pass", 1, 1),
     ("for i in range(3):\n    pass\nelse:\n    pass", 1, 1),
-    ("for i, j in range(3):\n    pass", 1, 1),
-    ("x = [i for i in range(3)]", 1, 5),
-    ("raise ValueError", 1, 1),
+    ("for x.a in range(3):\n    pass", 1, 1),
     ("return 1", 1, 1),
     ("break", 1, 1),
     ("if True:\n    continue", 2, 5),
-    ("x: int = 1", 1, 1),
-    ("import torch\n@torch.no_grad\ndef f():\n    pass", 2, 8),
-    ("print(f'{1}')", 1, 7),
-    ("print('%d' % 1)", 1, 12),
-    ("print('{}'.format(1))", 1, 12),
+    ("def f():\n    break", 2, 5),
+    ("for i in range(2):\n    def f():\n        continue", 3, 9),
+    ("import math\n@math.sqrt\ndef f():\n    pass", 2, 2),
+    ("print(f'{1:99999}')", 1, 10),
+    ("print('{0.real}'.format(1))", 1, 18),
+    ("print('{:99999}'.format(1))", 1, 18),
+    ("print('%99999d' % 1)", 1, 17),
+    ("print('%(a)s' % {'a': 1})", 1, 15),
     ("x = (y := 1)", 1, 6),
-    ("range(3)", 1, 1),
-    ("x = list(range(10**9))", 1, 10),
-    ("import torch\ntorch.ones(1).register_hook(print)", 2, 15),
+    ("range(3).start", 1, 10),
+    ("x = list(range(10**9))", 1, 5),
     ("import torch\nwith torch.no_grad() as g:\n    pass", 2, 1),
     ("import torch\nwith torch.ones(1):\n    pass", 2, 1),
-    ("x = 1\nx //= 2", 2, 1),
     ("x = 1\nx <<= 2", 2, 1),
-    ("x = {}", 1, 5),
     ("x = 1\n\u2212x", 2, 1),
     ("x = 1\ny = x \u00d7 2", 2, 7),
     ("x = 1  # fine: \u2212\ny = x\u200b", 2, 6),
-    ("x = 1\nprint(x)\x00", 2, 9),
     ("if True:\n  x = 1\n x = 2", 3, 7),
     ("x = (", 1, 5),
     ("x = 'abc", 1, 5),
     ("x = 1 +", 1, 8),
     ("# %%\nx = 1\n# %%\ny = x +* 2", 4, 8),
-    ("x.__dict__ = 1", 1, 3),
-    ("x.foo = 1", 1, 3),
-    ("x._data = 1", 1, 3),
+    ("x = 1\nx.__dict__ = 1", 2, 3),
+    ("x = 1\nx.foo = 1", 2, 3),
+    ("x = 1\nx._data = 1", 2, 3),
     ("import torch\ntorch.foo()", 2, 7),
     ("x = 10 ** 1000", 1, 8),
     ("x = 2 ** 10 ** 10", 1, 7),
@@ -400,36 +391,58 @@ HOSTILE = [
     ("await x", 1, 1),
     ("match x:\n    case 1:\n        pass", 1, 1),
     ("assert (x := 1)", 1, 9),
+    ("class A(metaclass=type):\n    pass", 1, 1),
+    ("class A:\n    for i in range(2):\n        pass", 2, 5),
+    ("class A:\n    pass\nA.__init__", 3, 3),
+    ("def f():\n    return f.__code__", 2, 14),
+    ("f = lambda: 0\nf.__globals__", 2, 3),
+    ("def f(__x):\n    pass", 1, 1),
+    ("try:\n    1 / 0\nexcept* ZeroDivisionError:\n    pass", 1, 1),
+    ("try:\n    x = 1\nexcept os.error:\n    pass\n1 / 0", 5, 3),
+    ("type(1)", 1, 1),
+    ("print(1, file=None)\nprint(2, file=3)", 2, 1),
+    ("x = [1]\nx.__len__()", 2, 3),
+    ("import numpy as np\nnp.save('f', np.ones(1))", 2, 4),
+    ("import numpy as np\nnp.ones(3).tofile('f')", 2, 12),
+    ("import numpy as np\nnp.ctypeslib", 2, 4),
+    ("import math\nmath.factorial(10 ** 6)", 2, 6),
+    ("import pprint\npprint.sys", 2, 8),
+    ("import matplotlib.pyplot as plt\nplt.savefig('f.png')", 2, 5),
+    ("def f():\n    f()\nf()", 2, 5),
 ]
 
 
+def refusal(source: str) -> ExpressionError | None:
+    """The first error a lesson shows: refused before it runs, else raised when it runs."""
+    lesson = parse_lesson(source, filename="bad.py")
+    if lesson.refusals:
+        return lesson.refusals[0]
+    for result in LessonRunner(lesson).run_all():
+        if result.exception is not None:
+            return result.exception
+    return None
+
+
 @pytest.mark.parametrize(("source", "lineno", "col"), HOSTILE)
-def test_hostile_lessons_are_refused_before_anything_runs(source, lineno, col, capsys):
-    try:
-        lesson = parse_lesson(source, filename="bad.py")
-    except ExpressionError as error:
-        assert error.filename == "bad.py"
-        assert 0 <= error.offset <= len(source)
-        assert len(str(error)) <= MAX_MESSAGE_LENGTH and "\n" not in str(error)
-        assert (error.lineno, error.col) == (lineno, col), str(error)
-        assert capsys.readouterr() == ("", "")
-        return
-    # a few are only refused when they run (the size of 2 ** 10 ** 10 is known then)
-    results = LessonRunner(lesson).run_all()
-    failing = [r for r in results if r.error]
-    assert failing, f"{source!r} ran"
-    assert (failing[0].exception.lineno, failing[0].exception.col) == (lineno, col)
+def test_hostile_lessons_fail_where_they_start_and_run_nothing(source, lineno, col, capsys):
+    error = refusal(source)
+    assert error is not None, f"{source!r} ran"
+    assert 0 <= error.offset <= len(source)
+    assert len(str(error)) <= MAX_MESSAGE_LENGTH and "\n" not in str(error)
+    assert (error.lineno, error.col) == (lineno, col), str(error)
     assert capsys.readouterr() == ("", "")
+    assert not Path(CANARY).exists()
 
 
 @pytest.mark.parametrize(("source", "says"), [
     ("x = __import__('os')", "names starting with '_' are private"),
-    ("open('notes.txt', 'w')", "a lesson calls torch functions, tensor methods and abs"),
-    ("y = exp(torch.ones(2))", "call torch functions as torch.exp(...)"),
+    ("open('notes.txt', 'w')", "'open' is not available in a lesson"),
+    ("y = exp(torch.ones(2))", "NameError: name 'exp' is not defined"),
 ])
-def test_a_refused_call_says_what_to_do_instead(source, says):
-    with pytest.raises(ExpressionError, match=re.escape(says)):
-        parse_lesson("import torch\n" + source, filename="bad.py")
+def test_a_refused_call_says_what_is_wrong(source, says):
+    lesson = parse_lesson("import torch\n" + source, filename="bad.py")
+    (result,) = LessonRunner(lesson).run_all()
+    assert says in result.error
 
 
 @pytest.mark.parametrize("source", [
@@ -443,7 +456,7 @@ def test_a_refused_call_says_what_to_do_instead(source, says):
     "x = 1\n" + "if x:\n" + "".join(" " * (i + 1) + "if x:\n" for i in range(98)) + " " * 99 + "x",
 ])
 def test_5000_deep_nesting_in_a_lesson(source):
-    error = pytest.raises(ExpressionError, parse_lesson, source).value
+    error = refusal(source)
     assert 1 <= error.lineno <= source.count("\n") + 1
     assert "nested" in str(error) or "syntax" in str(error) or "indentation" in str(error)
 
@@ -471,10 +484,12 @@ def test_loops_are_bounded_before_they_start():
     assert "loop too long" in run("for i in range(10**100):\n    pass")[0].error
 
 
-def test_output_is_bounded():
+def test_output_is_bounded_with_a_visible_marker():
     result = run("for i in range(10000):\n    print('x' * 100)")[0]
-    assert len(result.output) == MAX_CELL_OUTPUT
-    assert "output limit" in result.error
+    kept = ("x" * 100 + "\n") * 10000
+    assert result.output == kept[:MAX_CELL_OUTPUT] + (
+        f"… ({len(kept) - MAX_CELL_OUTPUT:,} more characters)\n")
+    assert result.error is None
 
 
 def test_time_is_bounded_per_cell():
@@ -494,9 +509,8 @@ def test_sizes_are_bounded_in_loops():
         "a = [0]\nfor i in range(40):\n    a = [a]": "nested more than",
         "import torch\nx = torch.ones(1000)\nfor i in range(10):\n    x = torch.outer(x, x)":
             "1,000,000",
-        "import torch\nx = torch.ones(1000, 1000)\nfor i in range(100):\n    x = x * 2": "work",
-        ("import torch\nx = torch.ones(1000, 1000, requires_grad=True)\ny = (x * x).sum()\n"
-         "for i in range(1000):\n    y.backward(retain_graph=True)"): "work",
+        ("import torch\nkept = []\nfor i in range(2000):\n"
+         "    kept.append(torch.ones(1000, 1000))"): "memory limit",
     }
     for source, message in cases.items():
         result = run(source)[0]
