@@ -237,8 +237,10 @@ def test_bad_files_for_run_and_check(capsys, tmp_path):
     (tmp_path / "binary.py").write_bytes(b"import torch\n\xff\xfe\n")
     (tmp_path / "folder.py").mkdir()
     (tmp_path / "broken.json").write_text('{"format": "autograd-viz-session", "version": 1')
-    assert_bad_input(capsys, ["check", str(tmp_path / "evil.py")], "evil.py:1:1",
-                     "module 'os' is not available")
+    assert main(["check", str(tmp_path / "evil.py")]) == EXIT_BAD_INPUT  # file:line:col: message
+    assert capsys.readouterr() == ("", f"{tmp_path / 'evil.py'}:1:1: module 'os' is not "
+                                   "available in a lesson (only torch, math, numpy, pprint and "
+                                   "matplotlib.pyplot)\n")
     assert main(["run", str(tmp_path / "evil.py")]) == EXIT_OK  # a notebook shows the error
     assert "ExpressionError: module 'os' is not available" in capsys.readouterr().out
     for command in ("run", "check"):

@@ -149,14 +149,19 @@ def test_freed_nodes_of_an_earlier_pass_are_greyed(window):
     assert "raised an error" in caption
 
 
-def test_a_refused_lesson_shows_where_in_the_panel(window, tmp_path):
+def test_a_refused_cell_shows_where_in_the_panel_and_nothing_of_it_runs(window, tmp_path):
+    """Notebook semantics: the lesson opens; the refused cell shows its error, line and column."""
     path = tmp_path / "hostile.py"
-    path.write_text("import torch\nx = torch.arange(3.0)\nopen('/etc/passwd')\n")
-    before = list(window.session.history)
-    assert not window.open_path(str(path))
+    path.write_text("# %%\nimport torch\nx = torch.arange(3.0)\n# %%\nopen('/etc/passwd')\n"
+                    "# %%\nprint(x)\n")
+    assert window.open_path(str(path))
     assert window.lessons.isVisible()
-    assert "hostile.py, line 3" in window.lessons.error_label.text()
-    assert window.lesson.results == [] and window.session.history == before
+    results = window.lesson.run_all()
+    assert results[1].error == ("ExpressionError: 'open' is not available in a lesson: it "
+                                "reaches the interpreter itself")
+    assert (results[1].exception.lineno, results[1].exception.col) == (5, 1)
+    assert results[2].output == "tensor([0., 1., 2.])\n"
+    assert not any(result.passes for result in results)
 
 
 def drag_events(path):

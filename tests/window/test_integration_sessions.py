@@ -183,15 +183,17 @@ def test_a_50_mb_file_is_refused_quickly(window, tmp_path):
     assert snapshot(window) == before
 
 
-def test_a_session_whose_lesson_is_refused_changes_nothing(window, tmp_path):
+def test_a_session_whose_lesson_has_a_refused_cell_opens_it_and_runs_nothing(window, tmp_path):
     lesson = tmp_path / "evil.py"
     lesson.write_text("import os\nos.system('true')\n")
     path = tmp_path / "evil.json"
     path.write_bytes(hostile(lesson="evil.py", expression=None))
-    before = snapshot(window)
-    assert not window.open_path(str(path))
-    assert "evil.py, line 1" in error(window)
-    assert snapshot(window) == before and window.lesson.lesson is None
+    assert window.open_path(str(path))
+    assert window.lesson.lesson is not None
+    (refusal,) = window.lesson.lesson.refusals
+    assert (refusal.lineno, refusal.col) == (1, 1)
+    (result,) = window.lesson.run_all()
+    assert result.error.startswith("ExpressionError: module 'os' is not available")
 
 
 def test_recent_files_in_the_file_menu(qtbot, window, tmp_path):

@@ -201,24 +201,20 @@ def test_markdown_cells_read_as_text(qtbot, session, panel):
     assert "<sup>" not in text and "&lt;" not in text
 
 
-def test_hostile_lesson_is_refused_and_nothing_runs(qtbot, session, panel, tmp_path):
+def test_hostile_cell_is_refused_and_only_it_fails(qtbot, session, panel, tmp_path):
     canary = tmp_path / "canary"
     path = tmp_path / "hostile.py"
     path.write_text(f"# %%\nimport torch\nprint('hello')\n# %%\nimport os\n"
-                    f"os.system('touch {canary}')\n", encoding="utf-8")
-    ran = []
-    session.cell_ran.connect(lambda *args: ran.append(args))
-    with qtbot.waitSignal(session.error_changed) as signal:
-        assert not session.open(path)
-    assert signal.args[0] == ("hostile.py, line 5, column 1: "
-                              "only 'import torch' is allowed, not 'os'")
-    assert session.error_line == 5
-    assert panel.error_label.isVisible() and "line 5, column 1" in panel.error_label.text()
-    assert not panel.next_button.isEnabled() and not panel.run_all_button.isEnabled()
-    panel.next_action.trigger()
-    assert not ran and not canary.exists()
+                    f"os.system('touch {canary}')\n# %%\nprint('after')\n", encoding="utf-8")
+    assert session.open(path)
+    assert panel.run_all_button.isEnabled()
+    results = session.run_all()
+    assert [result.shown for result in results] == [
+        "hello\n", "ExpressionError: module 'os' is not available in a lesson (only torch, "
+        "math, numpy, pprint and matplotlib.pyplot)\n", "after\n"]
+    assert not canary.exists()
     text = panel.plain_text()
-    assert "Nothing ran" in text and "✗ 5" in text
+    assert "✗ 5" in text and "module 'os' is not available" in text
 
 
 def test_unreadable_and_binary_files_are_one_line_errors(qtbot, session, panel, tmp_path):
@@ -256,12 +252,13 @@ def test_a_broken_save_shows_the_error_and_a_fix_recovers(qtbot, session, panel,
     path = tmp_path / "lesson.py"
     path.write_text("import torch\nx = torch.ones(2)\n", encoding="utf-8")
     session.open(path)
-    with qtbot.waitSignal(session.error_changed, timeout=5000):
+    with qtbot.waitSignal(session.reloaded, timeout=5000):
         replace_file(path, "import torch\nx = torch.ones(2\n")
-    assert session.lesson is None and "line" in session.error
-    with qtbot.waitSignal(session.error_changed, timeout=5000) as signal:
+    (refusal,) = session.lesson.refusals  # the cell shows the syntax error where it is
+    assert refusal.lineno == 2 and "syntax error" in str(refusal)
+    assert session.run_next().error.startswith("ExpressionError: syntax error")
+    with qtbot.waitSignal(session.reloaded, timeout=5000):
         replace_file(path, "import torch\nx = torch.ones(2)\nx\n")
-    assert signal.args == [""]
     assert session.run_next().shown == "tensor([1., 1.])\n"
 
 
