@@ -93,6 +93,7 @@ from engine.ops.elementwise import (  # noqa: A004
     tanh,
 )
 from engine.ops.linalg import dot, matmul, mm, mv, norm, outer, vector_norm
+from engine.ops.losses import addmm
 from engine.ops.reductions import log_softmax, max, mean, min, softmax, sum  # noqa: A004
 from engine.ops.shapes import (
     cat,
@@ -114,6 +115,8 @@ from engine.random import Generator, initial_seed, manual_seed, seed
 from engine.tensor import Size, Tensor
 
 _methods.attach_methods()
+
+from engine import autograd, nn, optim  # noqa: E402 - the layers above the core
 
 # numpy warns where a float overflows or 0 * inf gives nan; torch returns inf and nan
 # silently. The filter covers warnings raised from the engine's own modules only.
@@ -147,7 +150,8 @@ __all__ = [
     "AccumulateGrad", "BackwardPass", "Contribution", "Generator", "Node", "PassState", "Size",
     "Step", "Tensor", "accelerator", "backends", "contiguous_format", "cuda", "device",
     "empty_like", "expand", "expand_as", "get_default_device", "initial_seed",
-    "is_floating_point", "linalg", "all", "any", "logical_and", "logical_not", "logical_or",
+    "is_floating_point", "linalg", "autograd", "nn", "optim", "addmm", "all", "any",
+    "logical_and", "logical_not", "logical_or",
     "logical_xor", "norm", "normal", "preserve_format", "rand_like", "randint",
     "randn_like", "randperm", "seed", "set_default_device", "strided", "vector_norm", "version",
     "abs", "add", "allclose", "arange", "as_tensor", "bool", "cat", "clamp", "clip", "clone",

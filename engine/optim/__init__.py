@@ -1,0 +1,12 @@
+"""``torch.optim``: SGD (momentum, Nesterov, weight decay), Adam and AdamW.
+
+>>> import engine as torch
+>>> torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1).param_groups[0]["lr"]
+0.1
+"""
+
+from engine.optim.adam import Adam, AdamW
+from engine.optim.optimizer import Optimizer
+from engine.optim.sgd import SGD
+
+__all__ = ["Adam", "AdamW", "Optimizer", "SGD"]
