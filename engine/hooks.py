@@ -50,7 +50,7 @@ def _returned(hook, grad: np.ndarray, result) -> np.ndarray:
 
 
 def _wrapped(grad):
-    return None if grad is None else Tensor._wrap(grad)
+    return grad if grad is None or isinstance(grad, Tensor) else Tensor._wrap(grad)
 
 
 def register_hook(self: Tensor, hook: Callable) -> RemovableHandle:
@@ -59,9 +59,13 @@ def register_hook(self: Tensor, hook: Callable) -> RemovableHandle:
     if not self._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
 
-    def run(grad: np.ndarray):
-        result = hook(Tensor._wrap(grad))
-        return None if result is None else _returned(hook, grad, result)
+    def run(grad):
+        graph = isinstance(grad, Tensor)  # a create_graph pass hands tensors around
+        result = hook(grad if graph else Tensor._wrap(grad))
+        if result is None:
+            return None
+        checked = _returned(hook, grad._data if graph else grad, result)
+        return result if graph else checked
 
     if self.grad_fn is not None:
         return self.grad_fn.add_pre_hook(TENSOR_HOOK, run)
@@ -90,14 +94,16 @@ def register_post_accumulate_grad_hook(self: Tensor, hook: Callable) -> Removabl
 def register_prehook(self: Node, hook: Callable) -> RemovableHandle:
     """``Node.register_prehook``: ``hook(grad_outputs)`` before the node runs, with the
     gradient that reached it as a 1-tuple; a tuple it returns replaces it."""
-    def run(grad: np.ndarray):
-        result = hook((Tensor._wrap(grad),))
+    def run(grad):
+        graph = isinstance(grad, Tensor)
+        result = hook((grad if graph else Tensor._wrap(grad),))
         if result is None:
             return None
         if not isinstance(result, tuple):
             raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
         _check_count(hook, result, 1)
-        return _returned(hook, grad, result[0])
+        checked = _returned(hook, grad._data if graph else grad, result[0])
+        return result[0] if graph else checked
 
     return self.add_pre_hook(NODE_PRE_HOOK, run)
 
@@ -119,6 +125,9 @@ def register_node_hook(self: Node, hook: Callable) -> RemovableHandle:
                 replaced.append(None)
             elif old is None:
                 raise RuntimeError("can't replace a None gradient with a non-None value")
+            elif isinstance(old, Tensor):
+                _returned(hook, old._data, new)
+                replaced.append(new)
             else:
                 replaced.append(_returned(hook, old, new))
         return tuple(replaced)

@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from engine import dtypes
-from engine.autograd.graph import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass
+from engine.autograd.graph import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass, CopyBackwards
 from engine.device import CPU
 from engine.dims import normalize_dim
 from engine.grad_mode import is_grad_enabled
@@ -34,6 +34,14 @@ NON_LEAF_GRAD_WARNING = (
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
     "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
 )
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/"
+    "autograd/engine.cpp:1307.)")
+_warned = {"create_graph": False}
 LEAF_IN_PLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -188,11 +196,20 @@ class Tensor:
         self._retains_grad = True
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Run the recorded backward pass to the end (see ``engine.BackwardPass``)."""
-        if create_graph:
-            raise NotImplementedError("create_graph=True is outside the engine's subset")
-        BackwardPass(self, gradient, retain_graph, keep_steps=False).run()
+                 create_graph: bool = False, inputs=None) -> None:
+        """Run the recorded backward pass to the end (see ``engine.BackwardPass``).
+
+        ``gradient`` is the vector of the vector-Jacobian product (required for a non-scalar
+        output); ``create_graph`` records the pass itself, so that ``.grad`` has a graph;
+        ``inputs`` accumulates into those tensors only.
+        """
+        if create_graph and not _warned["create_graph"]:  # torch warns once per process
+            _warned["create_graph"] = True
+            warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
+        if inputs is not None:
+            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        BackwardPass(self, gradient, retain_graph, keep_steps=False, create_graph=create_graph,
+                     inputs=inputs).run()
 
     def _grad_accumulator(self) -> AccumulateGrad:
         """The leaf's AccumulateGrad node, shared by every graph alive at once (as in torch)."""
@@ -205,8 +222,20 @@ class Tensor:
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         self._store_grad(grad)
 
+    def _accumulate_graph_grad(self, grad: Tensor) -> None:
+        """A create_graph pass: the first gradient is copied (CopyBackwards), later ones are
+        added out of place (AddBackward0), so that ``.grad`` keeps its graph, as in torch."""
+        if self._grad is None:
+            copy = Tensor._wrap(np.array(grad._data, dtype=self._data.dtype, copy=True))
+            if grad._requires_grad:
+                copy.grad_fn, copy._requires_grad = CopyBackwards((None, grad)), True
+            self._grad = copy
+        else:
+            self._grad = self._grad + grad
+
     def _store_grad(self, grad: np.ndarray) -> None:
         """Add into ``.grad`` in place; the first gradient is copied into a new buffer."""
+        grad = getattr(grad, "_data", grad)
         if self._grad is None:
             self._grad = Tensor._wrap(np.array(grad, dtype=self._data.dtype, copy=True))
         else:
@@ -362,7 +391,9 @@ class Tensor:
 
     # ----- Python protocols -------------------------------------------------
     def __repr__(self) -> str:
-        grad_fn_name = self.grad_fn.name() if self.grad_fn is not None else None
+        grad_fn_name = None
+        if self.grad_fn is not None:  # torch prints C++ nodes without their namespace
+            grad_fn_name = self.grad_fn.name().rsplit("::", 1)[-1]
         return format_tensor(self._data, self.dtype.name, requires_grad=self._requires_grad,
                              grad_fn_name=grad_fn_name)
 

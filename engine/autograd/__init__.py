@@ -2,7 +2,8 @@
 
 ``engine.autograd.graph`` is the core (``Node``, ``AccumulateGrad``, the steppable
 ``BackwardPass`` and its ``Step``/``PassState`` records); it works on arrays and on the
-tensors it is given, and imports no tensor class.
+tensors it is given, and imports no tensor class. ``engine.autograd.passes`` holds
+``backward`` and ``grad``.
 """
 
 from engine.autograd.graph import (
@@ -14,6 +15,7 @@ from engine.autograd.graph import (
     Step,
     record_passes,
 )
+from engine.autograd.passes import backward, grad
 
 __all__ = ["AccumulateGrad", "BackwardPass", "Contribution", "Node", "PassState", "Step",
-           "record_passes"]
+           "backward", "grad", "record_passes"]

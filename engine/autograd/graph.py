@@ -32,7 +32,7 @@ from engine.dtypes import from_numpy_dtype
 from engine.grad_mode import _state as _grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "BackwardPass", "Step", "Contribution", "PassState",
-           "record_passes"]
+           "CopyBackwards", "record_passes"]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -157,6 +157,16 @@ class Node:
     def backward(self, grad: np.ndarray) -> tuple:
         raise NotImplementedError
 
+    def backward_graph(self, grad) -> tuple:
+        """``backward`` built from engine ops on tensors, so that it records a graph
+        (``create_graph=True``); nodes outside that subset say so."""
+        raise RuntimeError(f"create_graph=True through {self.name()} is outside the engine's "
+                           "subset")
+
+    def gather_graph(self, per_output: list):
+        raise RuntimeError(f"create_graph=True through {self.name()} is outside the engine's "
+                           "subset")
+
     def add_pre_hook(self, kind: int, hook: Callable) -> RemovableHandle:
         """Run ``hook(grad) -> grad or None`` on the gradient that reached this node.
 
@@ -217,6 +227,24 @@ class AccumulateGrad(Node):
         return ()
 
 
+class CopyBackwards(Node):
+    """The copy a create_graph pass stores as a leaf's first ``.grad`` (torch's name)."""
+
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"
+
+    def __repr__(self) -> str:
+        return f"<CopyBackwards object at {id(self):#x}>"
+
+    def backward(self, grad):
+        return (None, grad)  # edge 0 is the new buffer copied into, edge 1 the source
+
+    def backward_graph(self, grad):
+        return (None, grad)
+
+
 class RemovableHandle:
     """What ``register_hook`` returns; ``remove()`` unregisters the hook."""
 
@@ -256,6 +284,8 @@ class Step(NamedTuple):
     ``.grad`` before and after (``grad_before`` is ``None`` on the first pass).
     ``saved`` is what the node had saved for this step (``freed`` says whether it
     released it afterwards), so the chain rule can be written out with numbers.
+    ``returned`` marks the AccumulateGrad step of an ``autograd.grad`` input: its
+    gradient was handed back to the caller and ``.grad`` left as it was.
     Immutable: a tuple, so that recording a step costs little.
     """
 
@@ -269,6 +299,7 @@ class Step(NamedTuple):
     grad_after: np.ndarray | None = None
     freed: bool = False
     saved: tuple = ()
+    returned: bool = False  # autograd.grad: the gradient was returned, not stored in .grad
 
     @property
     def name(self) -> str:
@@ -387,10 +418,20 @@ class BackwardPass:
     """
 
     def __init__(self, output, gradient=None, retain_graph: bool | None = None, *,
-                 keep_steps: bool = True):
-        root, root_grad = _root_of(output, gradient)
-        self.output = output
-        self.retain_graph = bool(retain_graph)
+                 keep_steps: bool = True, create_graph: bool = False, inputs=None,
+                 accumulate: bool = True):
+        outputs = tuple(output) if isinstance(output, (tuple, list)) else (output,)
+        if gradient is None or not isinstance(gradient, (tuple, list)):
+            gradients = (gradient,) + (None,) * (len(outputs) - 1)
+        else:
+            gradients = tuple(gradient)
+        if len(gradients) != len(outputs):
+            raise RuntimeError(f"grad_tensors should have the same length as tensors: got "
+                               f"{len(gradients)} and {len(outputs)}")
+        self.output = outputs[0]
+        self.outputs = outputs
+        self.create_graph = bool(create_graph)
+        self.retain_graph = self.create_graph if retain_graph is None else bool(retain_graph)
         # ``Tensor.backward()`` runs this same pass with keep_steps=False unless a
         # ``record_passes`` block is listening: then each step (and the gradients and saved
         # tensors it refers to) is dropped as soon as it ran, so memory is released as in
@@ -400,15 +441,56 @@ class BackwardPass:
         self.steps_run = 0
         self.error: Exception | None = None
         self.failed_node: Node | None = None  # the node whose step raised ``error``
-        self._dependencies = _count_dependencies(root)
-        self._pending: dict[Node, list] = {
-            root: [_new_tuple(Contribution, (None, root_grad, output._output_nr))]}
+        self._pending: dict[Node, list] = {}
+        roots = []
+        for number, (tensor, grad) in enumerate(zip(outputs, gradients)):
+            root, root_grad = _root_of(tensor, grad, number, self.create_graph)
+            roots.append(root)
+            self._pending.setdefault(root, []).append(
+                _new_tuple(Contribution, (None, root_grad, tensor._output_nr)))
+        self._dependencies = _count_dependencies(roots)
+        # autograd.grad (``inputs``): where each input's gradient is caught, and which nodes
+        # lead to one (only those run; with ``accumulate`` the inputs' .grad still adds up)
+        self.inputs = None if inputs is None else tuple(inputs)
+        self.accumulate = accumulate
+        self.captured: list = []
+        self._captures: dict = {}
+        self._needed = None
+        if self.inputs is not None:
+            self._catch(self.inputs)
         self._ready: list = []
         self._tiebreak = itertools.count()
-        self._push_ready(root)
+        for root in dict.fromkeys(roots):
+            if self._dependencies[root] == 0 and self._wanted(root):
+                self._push_ready(root)
         self._start = _starting_state(self._dependencies) if self.keep_steps else None
         for listener in _pass_listeners:
             listener.append(self)
+
+    def _catch(self, inputs: tuple) -> None:
+        self.captured = [None] * len(inputs)
+        for position, tensor in enumerate(inputs):
+            node = tensor.grad_fn if tensor.grad_fn is not None else tensor._grad_accumulator()
+            self._captures.setdefault(node, []).append((position, tensor._output_nr))
+        parents: dict = {}
+        for node in self._dependencies:
+            for child, _ in node.next_functions:
+                if child is not None:
+                    parents.setdefault(child, []).append(node)
+        needed, stack = set(), [node for node in self._captures if node in self._dependencies]
+        while stack:
+            node = stack.pop()
+            if node in needed:
+                continue
+            needed.add(node)
+            stack.extend(parents.get(node, ()))
+        self._needed = needed
+        # a caught non-leaf's node runs only if some other input lies below it
+        self._below = {node for node in needed
+                       if any(child in needed for child, _ in node.next_functions)}
+
+    def _wanted(self, node: Node) -> bool:
+        return self._needed is None or node in self._needed
 
     @property
     def done(self) -> bool:
@@ -442,11 +524,13 @@ class BackwardPass:
 
     def __iter__(self) -> Iterator[Step]:
         while not self.done:
-            yield self.step()
+            step = self.step()
+            if step is not None:
+                yield step
 
     def run(self) -> BackwardPass:
         """Run to the end; raise the error that stopped the pass, as torch would."""
-        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
+        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], self.create_graph
         try:
             with np.errstate(all="ignore"):  # infinities and nans flow silently, as in torch
                 while self._ready and self.error is None:
@@ -459,10 +543,13 @@ class BackwardPass:
         """Run the next ready node and return what it did."""
         if self.done:
             raise StopIteration("the backward pass has finished")
-        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
+        previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], self.create_graph
         try:
             with np.errstate(all="ignore"):
-                return self._advance()
+                step = self._advance()
+                while step is None and self._ready and self.error is None:
+                    step = self._advance()
+                return step
         finally:
             _grad_mode["enabled"] = previous_mode
 
@@ -474,6 +561,8 @@ class BackwardPass:
         except Exception as error:
             self.error, self.failed_node = error, node
             raise
+        if step is None:  # a caught input's node that nothing below needs: not run
+            return None
         self.steps_run += 1
         if self.keep_steps:
             self.steps.append(step)
@@ -484,7 +573,9 @@ class BackwardPass:
 
     def _run_node(self, node: Node, contributions: list) -> Step:
         if node.num_outputs > 1:
-            grad = node.gather(_sum_per_output(contributions, node.num_outputs))
+            per_output = _sum_per_output(contributions, node.num_outputs)
+            grad = node.gather(per_output) if not self.create_graph else node.gather_graph(
+                per_output)
         else:
             grad = contributions[0][1]
             for contribution in contributions[1:]:
@@ -495,6 +586,18 @@ class BackwardPass:
                 grad = _apply_hooks(leaf_hooks.values(), grad)
         if node._pre_hooks:
             grad = _apply_pre_hooks(node._pre_hooks, grad)
+        caught = self._captures.get(node)
+        if caught is not None:
+            for position, output_nr in caught:
+                self.captured[position] = (per_output[output_nr] if node.num_outputs > 1
+                                           else grad)
+            if type(node) is AccumulateGrad and not self.accumulate:
+                return self._returned(node, grad, tuple(contributions))
+            if type(node) is not AccumulateGrad and self.accumulate:
+                for position, _ in caught:  # backward(inputs=[h]) fills h.grad
+                    self.inputs[position]._store_grad(self.captured[position])
+            if type(node) is not AccumulateGrad and node not in self._below:
+                return None  # caught here; nothing below it is wanted
         if type(node) is AccumulateGrad:
             step = self._accumulate(node, grad, tuple(contributions))
             if node.variable._post_accumulate_hooks:
@@ -506,28 +609,47 @@ class BackwardPass:
         saved = node._saved
         if node._versions:
             node.check_versions()
-        grads_out = node.backward(grad)
+        grads_out = node.backward_graph(grad) if self.create_graph else node.backward(grad)
         if node._post_hooks:
             grads_out = _apply_post_hooks(node._post_hooks, tuple(grads_out), (grad,))
         freed = bool(saved) and not self.retain_graph and node.release_saved()
-        return _new_tuple(Step, (self.steps_run, node, grad, tuple(contributions),
-                                 self._send_all(node, grads_out), None, None, None, freed, saved))
+        sent = self._send_all(node, grads_out)
+        if self.create_graph:
+            grad, contributions, sent = (_array(grad), _arrays_of(contributions),
+                                         tuple(_array(g) for g in sent))
+        return _new_tuple(Step, (self.steps_run, node, grad, tuple(contributions), sent, None,
+                                 None, None, freed, saved, False))
+
+    def _returned(self, node: AccumulateGrad, grad, contributions: tuple) -> Step:
+        """autograd.grad reached an input leaf: the gradient is returned, .grad untouched."""
+        leaf = node.variable
+        current = None
+        if self.keep_steps and leaf._grad is not None:
+            current = _frozen(leaf._grad._data)
+        if self.create_graph:
+            grad, contributions = _array(grad), _arrays_of(contributions)
+        return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, current,
+                                 current, False, (), True))
 
     def _send_all(self, node: Node, grads_out: tuple) -> tuple:
         """Queue each outgoing gradient for its next node; return them as sent."""
         sent = []
-        pending, dependencies = self._pending, self._dependencies
+        pending, dependencies, needed = self._pending, self._dependencies, self._needed
+        graph = self.create_graph
         for (target, output_nr), grad, meta in zip(node.next_functions, grads_out,
                                                    node._input_meta):
-            if target is None:
+            if target is None or (needed is not None and target not in needed):
                 sent.append(None)
                 continue
             if grad is not None:
-                if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d results
-                    grad = np.asarray(grad)
-                shape, dtype = meta
-                if grad.dtype != dtype or grad.shape != shape:
-                    grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
+                if graph:
+                    grad = _fit_tensor(grad, meta)
+                else:
+                    if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d results
+                        grad = np.asarray(grad)
+                    shape, dtype = meta
+                    if grad.dtype != dtype or grad.shape != shape:
+                        grad = np.broadcast_to(grad, shape).astype(dtype, copy=False)
                 contribution = _new_tuple(Contribution, (node, grad, output_nr))
                 if target in pending:
                     pending[target].append(contribution)
@@ -542,10 +664,17 @@ class BackwardPass:
 
     def _accumulate(self, node: AccumulateGrad, grad: np.ndarray, contributions: tuple) -> Step:
         leaf = node.variable
+        if self.create_graph:  # the gradient is a tensor with a graph of its own
+            before = None if leaf._grad is None else _frozen(leaf._grad._data)
+            leaf._accumulate_graph_grad(grad)
+            after = _frozen(leaf._grad._data)
+            return _new_tuple(Step, (self.steps_run, node, _array(grad),
+                                     _arrays_of(contributions), (), leaf, before, after, False,
+                                     (), False))
         if not self.keep_steps:  # nobody will read this step: skip the snapshots
             leaf._accumulate_grad(grad)
             return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, None,
-                                     None, False, ()))
+                                     None, False, (), False))
         buffer = leaf._grad
         before = None if buffer is None else _frozen(buffer._data)
         leaf._accumulate_grad(grad)
@@ -559,7 +688,7 @@ class BackwardPass:
         else:
             after = _frozen(stored)
         return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, before,
-                                 after, False, ()))
+                                 after, False, (), False))
 
 
 def _starting_state(dependencies: dict) -> tuple:
@@ -602,22 +731,50 @@ def _apply_post_hooks(hooks: dict, grads_out: tuple, grads_in: tuple) -> tuple:
     return grads_out
 
 
-def _root_of(output, gradient):
-    if not output._requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+def _root_of(output, gradient, number: int = 0, create_graph: bool = False):
+    if not getattr(output, "_requires_grad", False):
+        if not hasattr(output, "_data"):
+            raise TypeError(f"tensors must be Tensors, not {type(output).__name__}")
+        raise RuntimeError(f"element {number} of tensors does not require grad and does not "
+                           "have a grad_fn")
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         root_grad = _ones_like(output._data)
     else:
-        # A copy: the caller may change their gradient tensor after the pass has recorded it.
-        root_grad = np.array(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
-        if root_grad.shape != output._data.shape:
+        if create_graph and hasattr(gradient, "_data"):
+            root_grad = gradient  # as torch: a gradient with a graph keeps it
+        else:
+            # A copy: the caller may change their gradient tensor after the pass recorded it.
+            root_grad = np.array(getattr(gradient, "_data", gradient), dtype=output._data.dtype)
+        shape = root_grad._data.shape if hasattr(root_grad, "_data") else root_grad.shape
+        if shape != output._data.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[0] has a shape of {_size(root_grad.shape)} and "
-                f"output[0] has a shape of {_size(output._data.shape)}.")
+                f"Mismatch in shape: grad_output[{number}] has a shape of {_size(shape)} and "
+                f"output[{number}] has a shape of {_size(output._data.shape)}.")
+    if create_graph and not hasattr(root_grad, "_data"):
+        root_grad = output._wrap(np.array(root_grad))
     root = output.grad_fn if output.grad_fn is not None else output._grad_accumulator()
     return root, root_grad
+
+
+def _array(value):
+    """The numpy data of a gradient (a tensor in a create_graph pass), for the records."""
+    return getattr(value, "_data", value)
+
+
+def _arrays_of(contributions) -> tuple:
+    return tuple(_new_tuple(Contribution, (c[0], _array(c[1]), c[2])) for c in contributions)
+
+
+def _fit_tensor(grad, meta):
+    """A create_graph gradient in its input's dtype (the array pass casts at the edge too)."""
+    shape, dtype = meta
+    if grad._data.dtype != dtype:
+        grad = grad.to(grad._wrap(np.zeros((), dtype=dtype)))
+    if grad._data.shape != shape:
+        grad = grad.expand(*shape) if grad._data.size <= 1 else grad.sum_to_size(*shape)
+    return grad
 
 
 def _sum_per_output(contributions: list, num_outputs: int) -> list:
@@ -647,10 +804,12 @@ def _size(shape) -> str:
     return "torch.Size([" + ", ".join(str(n) for n in shape) + "])"
 
 
-def _count_dependencies(root: Node) -> dict:
-    """How many edges point at each node reachable from ``root`` (iterative, no recursion)."""
-    dependencies = {root: 0}
-    stack = [root]
+def _count_dependencies(roots) -> dict:
+    """How many edges point at each node reachable from ``roots`` (iterative, no recursion)."""
+    if isinstance(roots, Node):
+        roots = [roots]
+    dependencies = dict.fromkeys(roots, 0)
+    stack = list(dependencies)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:

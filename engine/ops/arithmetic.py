@@ -21,6 +21,9 @@ from engine.ops.common import (
     is_scalar,
     promoted_arrays,
     record,
+    saved_input,
+    saved_output,
+    sum_to_graph,
     sum_to_shape,
 )
 from engine.tensor import Tensor
@@ -78,6 +81,11 @@ class AddBackward0(Node):
         return (sum_to_shape(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
                 sum_to_shape(other, self.shapes[1]) if self.needs_input_grad(1) else None)
 
+    def backward_graph(self, grad):
+        other = grad if self.alpha == 1 else scalar_mul(grad, self.alpha)
+        return (sum_to_graph(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_graph(other, self.shapes[1]) if self.needs_input_grad(1) else None)
+
 
 def add(input, other, *, alpha=1) -> Tensor:
     _check_shapes(input, other, "add")
@@ -99,6 +107,11 @@ class SubBackward0(Node):
         return (sum_to_shape(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
                 sum_to_shape(-grad * self.alpha, self.shapes[1])
                 if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        other = -grad if self.alpha == 1 else scalar_mul(-grad, self.alpha)
+        return (sum_to_graph(grad, self.shapes[0]) if self.needs_input_grad(0) else None,
+                sum_to_graph(other, self.shapes[1]) if self.needs_input_grad(1) else None)
 
 
 def _is_bool(value) -> bool:
@@ -138,6 +151,9 @@ class RsubBackward1(Node):
     def backward(self, grad):
         return (-grad * self.alpha,)
 
+    def backward_graph(self, grad):
+        return (-grad if self.alpha == 1 else scalar_mul(-grad, self.alpha),)
+
 
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """``other - alpha * input``; with a number ``other`` this is torch's RsubBackward1."""
@@ -165,6 +181,13 @@ class MulBackward0(Node):
         return (None if b is None else sum_to_shape(grad * b, self.shapes[0]),
                 None if a is None else sum_to_shape(grad * a, self.shapes[1]))
 
+    def backward_graph(self, grad):
+        a, b = self.saved
+        return (None if b is None else sum_to_graph(grad * saved_input(self, 1, b),
+                                                    self.shapes[0]),
+                None if a is None else sum_to_graph(grad * saved_input(self, 0, a),
+                                                    self.shapes[1]))
+
 
 def mul(input, other) -> Tensor:
     _check_shapes(input, other, "mul")
@@ -189,6 +212,17 @@ class DivBackward0(Node):
         return (sum_to_shape(grad / b, self.shapes[0]) if self.needs_input_grad(0) else None,
                 sum_to_shape(-grad * ((a / b) / b), self.shapes[1])
                 if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        a, b = self.saved
+        divisor = saved_input(self, 1, b)
+        first = second = None
+        if self.needs_input_grad(0):
+            first = sum_to_graph(grad / divisor, self.shapes[0])
+        if self.needs_input_grad(1):
+            dividend = saved_input(self, 0, a)
+            second = sum_to_graph(-grad * ((dividend / divisor) / divisor), self.shapes[1])
+        return first, second
 
 
 def _true_division_dtype(input, other) -> dtypes.dtype:
@@ -219,6 +253,11 @@ class ReciprocalBackward0(Node):
         (result,) = self.saved
         return (-grad * result * result,)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        result = saved_output(self, result)
+        return (-grad * (result * result),)
+
 
 def reciprocal(input: Tensor) -> Tensor:
     check_tensor(input, "reciprocal")
@@ -239,6 +278,9 @@ class NegBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad):
+        return (-grad,)
+
+    def backward_graph(self, grad):
         return (-grad,)
 
 
@@ -285,6 +327,13 @@ class PowBackward0(Node):
         if self.exponent == 0:
             return (np.zeros_like(grad),)
         return (grad * (self.exponent * power_by_number(base, self.exponent - 1)),)
+
+    def backward_graph(self, grad):
+        (base,) = self.saved
+        if self.exponent == 0:
+            return (grad._wrap(np.zeros_like(grad._data)),)
+        power = saved_input(self, 0, base) ** (self.exponent - 1)
+        return (grad * scalar_mul(power, self.exponent),)
 
 
 class PowBackward1(Node):
@@ -382,3 +431,66 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = np.power(np.asarray(a, dtype=b.dtype), b)
     return record(result, PowBackward2, (exponent, base), base, result)
+
+
+# ----- a tensor and a C++ scalar, as torch's own formulas combine them -------------------
+# (``3 * x`` typed by a user wraps 3 as a tensor: MulBackward0; torch's backward formulas
+# multiply by a Scalar: MulBackward1, DivBackward1, AddBackward1. create_graph passes use these.)
+
+class MulBackward1(Node):
+    """a * number (a Scalar in torch's C++): d/da = number."""
+
+    __slots__ = ("other",)
+
+    def __init__(self, inputs, other):
+        Node.__init__(self, inputs)
+        self.other = other
+
+    def backward(self, grad):
+        return (grad * self.other,)
+
+    def backward_graph(self, grad):
+        return (scalar_mul(grad, self.other),)
+
+
+class DivBackward1(Node):
+    """a / number: d/da = 1 / number."""
+
+    __slots__ = ("other",)
+
+    def __init__(self, inputs, other):
+        Node.__init__(self, inputs)
+        self.other = other
+
+    def backward(self, grad):
+        return (grad / self.other,)
+
+    def backward_graph(self, grad):
+        return (scalar_div(grad, self.other),)
+
+
+class AddBackward1(Node):
+    """a + number: the gradient passes through."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+
+def scalar_mul(input: Tensor, other) -> Tensor:
+    data = (input._data * other).astype(input._data.dtype, copy=False)
+    return record(data, MulBackward1, (input,), other)
+
+
+def scalar_div(input: Tensor, other) -> Tensor:
+    data = (input._data / other).astype(input._data.dtype, copy=False)
+    return record(data, DivBackward1, (input,), other)
+
+
+def scalar_add(input: Tensor, other) -> Tensor:
+    data = (input._data + other).astype(input._data.dtype, copy=False)
+    return record(data, AddBackward1, (input,))

@@ -7,11 +7,12 @@ import numbers
 import numpy as np
 
 from engine import dtypes
+from engine.autograd.graph import AccumulateGrad
 from engine.grad_mode import _state as _grad_state
 from engine.tensor import Tensor
 
 __all__ = ["record", "sum_to_shape", "broadcast_shape", "promoted_arrays", "is_scalar",
-           "check_tensor", "check_operands"]
+           "check_tensor", "check_operands", "saved_input", "saved_output", "sum_to_graph"]
 
 
 def record(data, node_class, inputs: tuple, *extra) -> Tensor:
@@ -119,3 +120,38 @@ def _as_array(value, target: np.dtype):
     if target.kind in "iub" and isinstance(value, float):
         return value
     return value
+
+
+# ----- what a node's create_graph backward works on ---------------------------------------
+
+def saved_input(node, index: int, array: np.ndarray) -> Tensor:
+    """Input ``index`` of ``node`` as a tensor again, from the array the node saved (torch's
+    SavedVariable): the leaf itself, or a tensor whose ``grad_fn`` is the input's node, so
+    that a graph built from it leads back to where the input came from."""
+    target, output_nr = node.next_functions[index]
+    if target is None:
+        return Tensor._wrap(array)
+    if type(target) is AccumulateGrad:
+        leaf = target.variable
+        return leaf if leaf._data.dtype == array.dtype else leaf.to(Tensor._wrap(array))
+    tensor = Tensor._wrap(array, requires_grad=True, grad_fn=target)
+    tensor._output_nr = output_nr
+    return tensor
+
+
+def saved_output(node, array: np.ndarray) -> Tensor:
+    """The node's own output as a tensor again (its ``grad_fn`` is the node)."""
+    return Tensor._wrap(array, requires_grad=True, grad_fn=node)
+
+
+def sum_to_graph(grad: Tensor, shape: tuple) -> Tensor:
+    """``sum_to_shape`` with engine ops, so that it records (torch's ``sum_to``)."""
+    shape = tuple(shape)
+    if tuple(grad._data.shape) == shape:
+        return grad
+    leading = grad._data.ndim - len(shape)
+    dims = tuple(range(leading)) + tuple(
+        leading + i for i, n in enumerate(shape) if n == 1 and grad._data.shape[leading + i] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    return grad.reshape(shape) if leading else grad

@@ -79,6 +79,9 @@ class ToCopyBackward0(Node):
     def backward(self, grad):
         return (grad,)
 
+    def backward_graph(self, grad):
+        return (grad,)  # the pass converts it to the input's dtype at the edge
+
 
 def to_dtype(input: Tensor, dtype, copy: bool = False) -> Tensor:
     target = dtypes.as_dtype(dtype)

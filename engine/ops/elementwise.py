@@ -13,11 +13,14 @@ import numpy as np
 
 from engine import dtypes
 from engine.autograd.graph import Node
+from engine.ops.arithmetic import scalar_add, scalar_mul
 from engine.ops.common import (
     broadcast_shape,
     check_tensor,
     promoted_arrays,
     record,
+    saved_input,
+    saved_output,
     sum_to_shape,
 )
 from engine.tensor import Tensor
@@ -71,6 +74,10 @@ class ExpBackward0(_SavesResult):
         (result,) = self.saved
         return (grad * result,)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (grad * saved_output(self, result),)
+
 
 def exp(input: Tensor) -> Tensor:
     check_tensor(input, "exp")
@@ -89,6 +96,10 @@ class LogBackward0(_SavesInput):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad / a,)
 
+    def backward_graph(self, grad):
+        (a,) = self.saved
+        return (grad / saved_input(self, 0, a),)
+
 
 def log(input: Tensor) -> Tensor:
     check_tensor(input, "log")
@@ -105,6 +116,10 @@ class SqrtBackward0(_SavesResult):
         (result,) = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad / (2 * result),)
+
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (grad / scalar_mul(saved_output(self, result), 2),)
 
 
 def sqrt(input: Tensor) -> Tensor:
@@ -140,6 +155,10 @@ class SinBackward0(_SavesInput):
         (a,) = self.saved
         return (grad * _nearer_torch(np.cos, a),)
 
+    def backward_graph(self, grad):
+        (a,) = self.saved
+        return (grad * saved_input(self, 0, a).cos(),)
+
 
 def sin(input: Tensor) -> Tensor:
     check_tensor(input, "sin")
@@ -155,6 +174,10 @@ class CosBackward0(_SavesInput):
     def backward(self, grad):
         (a,) = self.saved
         return (grad * -_nearer_torch(np.sin, a),)
+
+    def backward_graph(self, grad):
+        (a,) = self.saved
+        return (grad * -saved_input(self, 0, a).sin(),)
 
 
 def cos(input: Tensor) -> Tensor:
@@ -172,6 +195,10 @@ class TanhBackward0(_SavesResult):
         (result,) = self.saved
         return (grad * (1 - result * result),)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (tanh_backward(grad, saved_output(self, result)),)
+
 
 def tanh(input: Tensor) -> Tensor:
     check_tensor(input, "tanh")
@@ -187,6 +214,10 @@ class SigmoidBackward0(_SavesResult):
     def backward(self, grad):
         (result,) = self.saved
         return (grad * (result * (1 - result)),)
+
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (sigmoid_backward(grad, saved_output(self, result)),)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -205,6 +236,10 @@ class ReluBackward0(_SavesResult):
     def backward(self, grad):
         (result,) = self.saved
         return (np.where(result <= 0, 0, grad),)
+
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (threshold_backward(grad, saved_output(self, result), 0),)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -356,3 +391,87 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     broadcast_shape(input._data.shape, other._data.shape)
     a, b, _ = promoted_arrays(input, other)
     return record(np.minimum(a, b), MinimumBackward0, (input, other))
+
+
+# ----- the backward functions a create_graph pass records (torch's *BackwardBackward0) ------
+
+class TanhBackwardBackward0(Node):
+    """tanh_backward(grad, y) = grad * (1 - y**2), as a create_graph pass records it."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self._saved = (inputs[0]._data, inputs[1]._data)
+
+    def backward(self, grad):
+        grad_output, output = self.saved
+        return (grad * (1 - output * output), grad * (-2 * output * grad_output))
+
+    def backward_graph(self, grad):
+        grad_output, output = self.saved
+        output_tensor = saved_input(self, 1, output)
+        return (tanh_backward(grad, output_tensor) if self.needs_input_grad(0) else None,
+                grad * (scalar_mul(output_tensor, -2) * saved_input(self, 0, grad_output))
+                if self.needs_input_grad(1) else None)
+
+
+def tanh_backward(grad: Tensor, output: Tensor) -> Tensor:
+    data = grad._data * (1 - output._data * output._data)
+    return record(data.astype(grad._data.dtype, copy=False), TanhBackwardBackward0,
+                  (grad, output))
+
+
+class SigmoidBackwardBackward0(Node):
+    """sigmoid_backward(grad, y) = grad * y * (1 - y), as a create_graph pass records it."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs):
+        Node.__init__(self, inputs)
+        self._saved = (inputs[0]._data, inputs[1]._data)
+
+    def backward(self, grad):
+        grad_output, output = self.saved
+        return (grad * (output * (1 - output)), grad * grad_output * (-2 * output + 1))
+
+    def backward_graph(self, grad):
+        grad_output, output = self.saved
+        output_tensor = saved_input(self, 1, output)
+        return (sigmoid_backward(grad, output_tensor) if self.needs_input_grad(0) else None,
+                grad * saved_input(self, 0, grad_output)
+                * scalar_add(scalar_mul(output_tensor, -2), 1)
+                if self.needs_input_grad(1) else None)
+
+
+def sigmoid_backward(grad: Tensor, output: Tensor) -> Tensor:
+    data = grad._data * (output._data * (1 - output._data))
+    return record(data.astype(grad._data.dtype, copy=False), SigmoidBackwardBackward0,
+                  (grad, output))
+
+
+class ThresholdBackwardBackward0(Node):
+    """threshold_backward(grad, x, t): grad where x > t, else 0 (relu's backward, recorded)."""
+
+    __slots__ = ("threshold",)
+
+    def __init__(self, inputs, threshold):
+        Node.__init__(self, inputs)
+        self.threshold = threshold
+        self._saved = (inputs[1]._data,)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return (np.where(x <= self.threshold, 0, grad),
+                np.zeros_like(grad) if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        (x,) = self.saved
+        return (threshold_backward(grad, saved_input(self, 1, x), self.threshold)
+                if self.needs_input_grad(0) else None,
+                grad._wrap(np.zeros_like(grad._data)) if self.needs_input_grad(1) else None)
+
+
+def threshold_backward(grad: Tensor, input: Tensor, threshold) -> Tensor:
+    data = np.where(input._data <= threshold, 0, grad._data).astype(grad._data.dtype)
+    return record(data, ThresholdBackwardBackward0, (grad, input), threshold)

@@ -14,7 +14,7 @@ from engine import dtypes
 from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.ops.arithmetic import mul
-from engine.ops.common import check_tensor, record
+from engine.ops.common import check_tensor, record, saved_input
 from engine.ops.comparison import to_dtype
 from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze
 from engine.tensor import Tensor
@@ -46,6 +46,11 @@ class DotBackward0(_Product):
     def backward(self, grad):
         a, b = self.saved
         return (None if b is None else grad * b, None if a is None else grad * a)
+
+    def backward_graph(self, grad):
+        a, b = self.saved
+        return (None if b is None else grad * saved_input(self, 1, b),
+                None if a is None else grad * saved_input(self, 0, a))
 
 
 def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
@@ -85,6 +90,11 @@ class MvBackward0(_Product):
         return (np.outer(grad, vector) if self.needs_input_grad(0) else None,
                 matrix.T @ grad if self.needs_input_grad(1) else None)
 
+    def backward_graph(self, grad):
+        matrix, vector = self.saved
+        return (grad.outer(saved_input(self, 1, vector)) if self.needs_input_grad(0) else None,
+                saved_input(self, 0, matrix).t().mv(grad) if self.needs_input_grad(1) else None)
+
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     check_tensor(input, "mv")
@@ -114,6 +124,24 @@ class MmBackward0(_Product):
         a, b = self.saved
         return (grad @ b.T if self.needs_input_grad(0) else None,
                 a.T @ grad if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        """torch's mm_mat1_backward / mm_mat2_backward, which follow the saved layout."""
+        a, b = self.saved
+        first = second = None
+        if self.needs_input_grad(0):
+            other = saved_input(self, 1, b)
+            first = (other.mm(grad.t()).t() if _column_major(a) else grad.mm(other.t()))
+        if self.needs_input_grad(1):
+            other = saved_input(self, 0, a)
+            second = (grad.t().mm(other).t() if _column_major(b) else other.t().mm(grad))
+        return first, second
+
+
+def _column_major(array: np.ndarray) -> bool:
+    """Stored column by column, as torch's stride test reads it."""
+    item = array.itemsize
+    return array.strides[0] == item and array.strides[1] == item * array.shape[0]
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 from engine import dtypes
 from engine.autograd.graph import Node
 from engine.dims import normalize_dim
+from engine.ops.arithmetic import scalar_div
 from engine.ops.common import check_tensor, record
 from engine.ops.comparison import to_dtype
 from engine.ops.elementwise import maximum, minimum
@@ -51,6 +52,9 @@ class SumBackward0(Node):
     def backward(self, grad):
         return (np.full(self.input_shape, grad, dtype=grad.dtype),)
 
+    def backward_graph(self, grad):
+        return (grad.expand(*self.input_shape),)
+
 
 class SumBackward1(Node):
     """sum(dim, keepdim): the gradient broadcast back over the summed dims."""
@@ -63,6 +67,16 @@ class SumBackward1(Node):
 
     def backward(self, grad):
         return (_expand_back(grad, self.input_shape, self.dims, self.keepdim),)
+
+    def backward_graph(self, grad):
+        return (_expand_back_graph(grad, self.input_shape, self.dims, self.keepdim),)
+
+
+def _expand_back_graph(grad, input_shape: tuple, dims: tuple, keepdim: bool):
+    if not keepdim:
+        for dim in sorted(dims):
+            grad = grad.unsqueeze(dim)
+    return grad.expand(*input_shape)
 
 
 def _sum_dtype(input: Tensor, dtype) -> np.dtype:
@@ -114,6 +128,10 @@ class MeanBackward0(Node):
         count = builtins.max(int(np.prod(self.input_shape, dtype=np.int64)), 1)
         return (np.broadcast_to(grad / count, self.input_shape),)
 
+    def backward_graph(self, grad):
+        count = builtins.max(int(np.prod(self.input_shape, dtype=np.int64)), 1)
+        return (scalar_div(grad.expand(*self.input_shape), count),)
+
 
 class MeanBackward1(Node):
     """mean(dim, keepdim): grad / (elements averaged), broadcast back."""
@@ -128,6 +146,11 @@ class MeanBackward1(Node):
         count = int(np.prod([self.input_shape[d] for d in self.dims], dtype=np.int64))
         grad = grad / builtins.max(count, 1)
         return (_expand_back(grad, self.input_shape, self.dims, self.keepdim),)
+
+    def backward_graph(self, grad):
+        count = int(np.prod([self.input_shape[d] for d in self.dims], dtype=np.int64))
+        expanded = _expand_back_graph(grad, self.input_shape, self.dims, self.keepdim)
+        return (scalar_div(expanded, builtins.max(count, 1)),)
 
 
 def mean(input: Tensor, dim=None, keepdim=None, *, dtype=None) -> Tensor:

@@ -16,7 +16,7 @@ from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.dtypes import result_type
 from engine.grad_mode import _state as _grad_state
-from engine.ops.common import check_tensor, record, sum_to_shape
+from engine.ops.common import check_tensor, record, sum_to_graph, sum_to_shape
 from engine.tensor import Size, Tensor
 
 __all__ = ["view", "reshape", "flatten", "transpose", "t", "permute", "numpy_T", "unsqueeze",
@@ -94,6 +94,9 @@ class _Reshapes(Node):
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        return (grad.reshape(self.input_shape),)
+
 
 class ViewBackward0(_Reshapes):
     """view/reshape/flatten without a copy."""
@@ -149,6 +152,9 @@ class CloneBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
         return (grad,)
 
 
@@ -217,6 +223,9 @@ class TransposeBackward0(Node):
     def backward(self, grad):
         return (np.swapaxes(grad, *self.dims),)
 
+    def backward_graph(self, grad):
+        return (grad.transpose(*self.dims),)
+
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     check_tensor(input, "transpose")
@@ -233,6 +242,9 @@ class TBackward0(Node):
 
     def backward(self, grad):
         return (grad.T,)
+
+    def backward_graph(self, grad):
+        return (grad.t(),)
 
 
 def t(input: Tensor) -> Tensor:
@@ -254,6 +266,9 @@ class PermuteBackward0(Node):
 
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.dims)),)
+
+    def backward_graph(self, grad):
+        return (grad.permute(*(int(d) for d in np.argsort(self.dims))),)
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -574,6 +589,9 @@ class ExpandBackward0(Node):
 
     def backward(self, grad):
         return (sum_to_shape(grad, self.input_shape),)
+
+    def backward_graph(self, grad):
+        return (sum_to_graph(grad, self.input_shape),)
 
 
 def expand(input: Tensor, *sizes) -> Tensor:
