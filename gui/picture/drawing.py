@@ -441,6 +441,11 @@ class GraphPicture:
         sent = _Items()  # dashed boxes (their own collection: one line style each)
         dashes = style.line_style("gradient")
         for label in self.scene.edge_labels.get(index, ()):
+            dx = label.anchor[0] - label.centre[0]
+            dy = label.anchor[1] - label.centre[1]
+            if abs(dx) > label.half[0] or abs(dy) > label.half[1]:  # moved off its edge
+                leader = Path([(0.0, 0.0), (dx, dy)], [Path.MOVETO, Path.LINETO])
+                sent.add(leader, label.centre, "none", style.gradient, 1.4, dashes)
             sent.add(box_path(2 * label.half[0] - 2 * NOTE_PAD, 2 * label.half[1] - 2 * NOTE_PAD,
                               NOTE_PAD), label.centre, style.gradient_face, style.gradient, 1.4,
                      dashes)
@@ -503,7 +508,7 @@ class GraphPicture:
         radius = max(width, height) / 2 + 1.5
         w, h = self.scene.half[key]
         cx, cy = self.scene.centre[key]
-        centre = (cx + w - radius * 0.4, cy + h - radius * 0.6)
+        centre = (cx + w - radius * 0.25, cy + h + radius * 0.15)  # clear of the name
         items.add(box_path(2 * radius, 2 * radius, 0.0, rounding=radius), centre,
                   self.style.background, colour, 1.6, "solid")
         items.add(path, centre, self.style.foreground, "none", 0, "solid")

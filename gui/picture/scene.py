@@ -62,6 +62,7 @@ class Label:
     half: tuple
     path: Path
     kind: str = "note"   # note, grad, sum, buffer, error, edge
+    anchor: tuple | None = None  # where on its edge an edge label belongs
 
     @property
     def rect(self) -> tuple:
@@ -384,7 +385,7 @@ def _place_edge_labels(scene, sending, obstacles, placed, layer_of) -> None:
             rects = np.vstack([fixed, np.array(taken).reshape(-1, 4)]) if taken else fixed
             centre = free_spot(anchor, half, rects, sideways=half[0])
             label = Label(edge, text, centre, half,
-                          text_path(text, TEXT, MONO, "left")[0], "edge")
+                          text_path(text, TEXT, MONO, "left")[0], "edge", tuple(middle))
             taken.append(_grown(label.rect))
             labels.append(label)
         scene.edge_labels[index] = labels

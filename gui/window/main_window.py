@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
                                         checkable=True)
         view.addSeparator()
         self._action(view, "&Bigger text", lambda: self.scale_font(1),
-                     ["Ctrl++", "Ctrl+="])
+                     ["Ctrl++", "Ctrl+=", "Ctrl+Shift++"])  # the last: plus as Shift+= types it
         self._action(view, "&Smaller text", lambda: self.scale_font(-1),
                      ["Ctrl+-"])
         self._action(view, "&Normal text size", lambda: self.scale_font(0), ["Ctrl+0"])
@@ -331,10 +331,16 @@ class MainWindow(QMainWindow):
             view.addAction(action)
         view.addSeparator()
         self._action(view, "&Fit the whole graph", self.graph_view.fit_all, ["F"])
+        # not Ctrl+Shift+=: on a US keyboard that is Ctrl+plus, the bigger-text key
         self._action(view, "Zoom &in on the graph", lambda: self.graph_view.zoom(1.25),
-                     ["Shift+Up", "Ctrl+Shift+="])
+                     ["Shift+Up", "Ctrl+Alt+="])
         self._action(view, "Zoom &out of the graph", lambda: self.graph_view.zoom(0.8),
-                     ["Shift+Down", "Ctrl+Shift+-"])
+                     ["Shift+Down", "Ctrl+Alt+-"])
+        self._action(view, "Show forward &values in the graph", self.graph_view.set_show_values,
+                     ["Ctrl+Alt+V"], checkable=True, name="showValuesAction")
+        self._action(view, "Show every node's &gradient as it arrives",
+                     self.graph_view.set_show_grads, ["Ctrl+Alt+G"], checkable=True,
+                     name="showGradsAction")
 
     def _focus(self, widget):
         def focus():
@@ -537,6 +543,21 @@ class MainWindow(QMainWindow):
 
     def _graph_font(self) -> float:
         return GRAPH_FONT * self.font_size / self._base_font
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """F11 (with full screen): the graph takes the room of the history and explanation
+        panels, and every font is one large step up; off puts both back."""
+        if on == getattr(self, "_presenting", False):
+            return
+        self._presenting = on
+        if on:
+            self._font_before_presenting = self.font_size
+            self.side_splitter.hide()
+            self.font_size = set_font_size(QApplication.instance(), self.font_size * 1.3)
+        else:
+            self.side_splitter.show()
+            self.font_size = set_font_size(QApplication.instance(), self._font_before_presenting)
+        self.graph_view.set_theme(self.graph_view.theme, self._graph_font())
 
     # ---- settings ---------------------------------------------------------------------------
 

@@ -342,8 +342,8 @@ class PresenterControls(QObject):
         self.window = window
         self.scaler = FontScaler(app, parent=self)
         self.overlay = KeyHelpOverlay(window, extra_shortcuts)
-        self.full_screen_action = self._action("&Full screen", [QKeySequence("F11")],
-                                               lambda: toggle_full_screen(window))
+        self.full_screen_action = self._action("&Presenter mode (full screen)",
+                                               [QKeySequence("F11")], self.toggle_presenter)
         self.full_screen_action.setCheckable(True)
         self.key_help_action = self._action("&Keyboard shortcuts", [QKeySequence("F1")],
                                             self.overlay.toggle)
@@ -377,6 +377,14 @@ class PresenterControls(QObject):
         self.window.addAction(action)
         return action
 
+    def toggle_presenter(self) -> bool:
+        """F11: full screen, and the window's presenter mode (``set_presenter_mode``, where
+        it has one: the graph enlarged, the fonts a large step up); again to go back."""
+        on = toggle_full_screen(self.window)
+        if hasattr(self.window, "set_presenter_mode"):
+            self.window.set_presenter_mode(on)
+        return on
+
     def actions(self) -> list[QAction]:
         """The presenter actions with keys, for a View menu (no font actions if fonts=False)."""
         return [action for action in (self.full_screen_action, self.key_help_action,
@@ -393,4 +401,6 @@ class PresenterControls(QObject):
     def eventFilter(self, watched, event):  # noqa: N802
         if watched is self.window and event.type() == QEvent.WindowStateChange:
             self.full_screen_action.setChecked(self.window.isFullScreen())
+            if not self.window.isFullScreen() and hasattr(self.window, "set_presenter_mode"):
+                self.window.set_presenter_mode(False)  # left full screen some other way
         return False

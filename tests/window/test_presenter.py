@@ -217,7 +217,7 @@ def test_collect_shortcuts_lists_every_key(qtbot):
     for keys in ("F11", "F1", "Ctrl++, Ctrl+=", "Ctrl+-", "Ctrl+0", "Shift+Return, Shift+Enter",
                  "Ctrl+Shift+Return, Ctrl+Shift+Enter", "Ctrl+Shift+R"):
         assert keys in rows, (keys, rows)
-    assert rows["F11"] == "Full screen"
+    assert rows["F11"] == "Presenter mode (full screen)"
     assert rows["Shift+Return, Shift+Enter"] == "Run the next cell"
 
 
@@ -229,7 +229,7 @@ def test_f1_shows_the_key_help_and_esc_gives_the_focus_back(qtbot):
     assert overlay.isVisible()
     assert overlay.geometry() == window.rect()
     text = overlay.text()
-    assert "F11: Full screen" in text and "Space: play / pause" in text
+    assert "F11: Presenter mode (full screen)" in text and "Space: play / pause" in text
     assert "Shift+Return, Shift+Enter: Run the next cell" in text
     qtbot.keyClick(overlay, Qt.Key_Escape)
     assert not overlay.isVisible()
