@@ -117,6 +117,7 @@ from engine.tensor import Size, Tensor
 _methods.attach_methods()
 
 from engine import autograd, nn, optim  # noqa: E402 - the layers above the core
+from engine.autograd import functional as _functional  # noqa: E402, F401 - autograd.functional
 
 # numpy warns where a float overflows or 0 * inf gives nan; torch returns inf and nan
 # silently. The filter covers warnings raised from the engine's own modules only.

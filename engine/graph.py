@@ -69,8 +69,9 @@ def _add_function(graph, ids, node: Node) -> str:
     key = f"fn{len(ids)}"
     ids[id(node)] = key
     is_sink = isinstance(node, AccumulateGrad)
+    value = node.variable._data if is_sink else node.value  # the forward value, if kept
     graph.add_node(key, kind=KIND_ACCUMULATE if is_sink else KIND_FUNCTION,
-                   label="AccumulateGrad" if is_sink else node.name(), node=node)
+                   label="AccumulateGrad" if is_sink else node.name(), node=node, value=value)
     return key
 
 

@@ -57,7 +57,7 @@ class Node:
     """
 
     __slots__ = ("next_functions", "sequence_nr", "_saved", "_freed", "_input_meta",
-                 "_pre_hooks", "_post_hooks", "_versions", "__weakref__")
+                 "_pre_hooks", "_post_hooks", "_versions", "_value", "__weakref__")
     num_outputs = 1
 
     def __init__(self, inputs=()):
@@ -79,6 +79,7 @@ class Node:
         self._pre_hooks = None  # {handle id: (kind, array hook)}, run in kind order
         self._post_hooks = None  # {handle id: array post-hook}
         self._versions = ()  # (array, version counter, version when saved, input tensor or None)
+        self._value = None  # the forward output's array, kept for small outputs (see value)
 
     def name(self) -> str:
         return type(self).__name__
@@ -103,6 +104,12 @@ class Node:
             if value is not None:
                 return True
         return False
+
+    @property
+    def value(self):
+        """The array the op that made this node computed (for outputs up to ``VALUE_LIMIT``
+        elements, so that a picture can write ``dot = 14``; None otherwise)."""
+        return self._value
 
     @property
     def is_freed(self) -> bool:
@@ -151,6 +158,8 @@ class Node:
     def rebind_output(self, old: np.ndarray, new: np.ndarray, counter: list) -> None:
         """An in-place op's output now lives in ``new`` (the modified tensor's memory)."""
         self._saved = tuple(new if saved is old else saved for saved in self._saved)
+        if self._value is old:
+            self._value = new
         self._versions = tuple((new, counter, counter[0], None) if entry[0] is old else entry
                                for entry in self._versions)
 
@@ -191,6 +200,7 @@ class Node:
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 
 TENSOR_HOOK, RETAINS_GRAD_HOOK, NODE_PRE_HOOK = 0, 1, 2
+VALUE_LIMIT = 4096  # the largest forward output a node keeps a reference to
 
 
 def _modified_message(node: Node, array: np.ndarray, version: int, expected: int,

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from engine import dtypes
-from engine.autograd.graph import AccumulateGrad
+from engine.autograd.graph import VALUE_LIMIT, AccumulateGrad
 from engine.grad_mode import _state as _grad_state
 from engine.tensor import Tensor
 
@@ -27,6 +27,8 @@ def record(data, node_class, inputs: tuple, *extra) -> Tensor:
             if getattr(operand, "_requires_grad", False):
                 node = output.grad_fn = node_class(inputs, *extra)
                 output._requires_grad = True
+                if output._data.size <= VALUE_LIMIT:
+                    node._value = output._data
                 if node._saved:
                     node.watch_saved(inputs, output)
                 break

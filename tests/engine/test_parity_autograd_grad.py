@@ -287,3 +287,38 @@ def test_the_second_order_check_can_fail():
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(np.array(rows), _numeric_hessian(lambda v: v ** 3, x),
                                    rtol=1e-5)
+
+
+# ----------------------------------------------------------------- autograd.functional
+
+def _x(t):
+    return t.tensor([1.0, 2.0, 3.0])
+
+
+FUNCTIONAL = {
+    "jacobian": lambda t, fn: fn.jacobian(lambda x: x ** 2 * x.sum(), _x(t)),
+    "jacobian_two_inputs": lambda t, fn: fn.jacobian(lambda a, b: a * b, (_x(t), _x(t) + 1)),
+    "jacobian_two_outputs": lambda t, fn: fn.jacobian(lambda x: (x * 2, x.sum()), _x(t)),
+    "jacobian_scalar_output": lambda t, fn: fn.jacobian(lambda x: x.sum(), _x(t)),
+    "jacobian_matrix": lambda t, fn: fn.jacobian(lambda x: (x.reshape(1, 3).t() @ x.reshape(1, 3))
+                                               * 0.5, _x(t)),
+    "hessian": lambda t, fn: fn.hessian(lambda x: (x ** 3).sum() + t.dot(x, x) * x.sum(), _x(t)),
+    "hessian_tanh": lambda t, fn: fn.hessian(lambda x: x.tanh().sum(), _x(t)),
+    "vjp": lambda t, fn: fn.vjp(lambda x: x ** 2 * x.sum(), _x(t), t.tensor([1.0, -1.0, 0.5])),
+    "vjp_scalar": lambda t, fn: fn.vjp(lambda x: x.sum(), _x(t)),
+    "vjp_needs_v": lambda t, fn: fn.vjp(lambda x: x ** 2, _x(t)),
+    "jvp": lambda t, fn: fn.jvp(lambda x: x ** 2 * x.sum(), _x(t), t.tensor([1.0, -1.0, 0.5])),
+    "hvp": lambda t, fn: fn.hvp(lambda x: (x ** 3).sum(), _x(t), t.tensor([1.0, -1.0, 0.5])),
+    "vhp": lambda t, fn: fn.vhp(lambda x: (x.sin() * x).sum(), _x(t), t.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL)
+def test_autograd_functional(name):
+    import importlib
+
+    def snippet(t):
+        functional = importlib.import_module(
+            "torch.autograd.functional" if t is torch else "engine.autograd.functional")
+        return FUNCTIONAL[name](t, functional)
+    check(snippet)
