@@ -8,6 +8,10 @@ Goals (issue 2), each printed as a ratio next to its limit:
   3. chains on 1,000,000-element tensors              engine/numpy-by-hand <= 1.3
   4. a 100,000-op chain vs a 10,000-op chain          time ratio    <= 15
   5. memory held by a 60-op graph on 1e6 elements     engine/torch  <= 1.5
+Goals of issue 13:
+  6. a 300-op chain of mul, add, tanh on 4 elements, fwd+bwd per op   engine/torch <= 1.0
+  7. a create_graph pass against the plain pass of the same graph     engine/engine <= 3.0
+     (and the same ratio under torch, for reference)
 """
 
 from __future__ import annotations
@@ -175,6 +179,52 @@ def memory() -> bool:
                   f"{ours / 2**20:.0f} MiB vs {theirs / 2**20:.0f} MiB")
 
 
+def chain_300(module) -> float:
+    """Seconds per op of a 300-op chain (mul, add, tanh in turn) on 4 elements, fwd+bwd."""
+    x = module.tensor([0.5, -0.25, 0.75, 0.1], requires_grad=True)
+
+    def run():
+        y = x
+        for index in range(300):
+            kind = index % 3
+            y = y * 0.9 if kind == 0 else (y + 0.1 if kind == 1 else y.tanh())
+        y.sum().backward()
+    return best_time(run, 20) / 300
+
+
+def chain_300_ratio() -> bool:
+    ours, theirs = chain_300(engine), chain_300(torch)
+    return report("6. 300-op chain (mul, add, tanh) per op engine/torch", ours / theirs, 1.0,
+                  f"{ours * 1e6:.2f} us vs {theirs * 1e6:.2f} us per op")
+
+
+def create_graph_cost(module) -> tuple[float, float]:
+    """(plain pass, create_graph pass) seconds for autograd.grad of a 30-op function."""
+    x = module.tensor([0.5, -0.25, 0.75, 0.1], requires_grad=True)
+
+    def function():
+        y = x
+        for index in range(30):
+            kind = index % 3
+            y = y * x if kind == 0 else (y + 0.1 if kind == 1 else y.tanh())
+        return y.sum()
+
+    def plain():
+        module.autograd.grad(function(), x)
+
+    def recorded():
+        module.autograd.grad(function(), x, create_graph=True)
+    return best_time(plain, 200), best_time(recorded, 200)
+
+
+def create_graph_ratio() -> bool:
+    plain, recorded = create_graph_cost(engine)
+    torch_plain, torch_recorded = create_graph_cost(torch)
+    return report("7. create_graph pass / plain pass (engine)", recorded / plain, 3.0,
+                  f"{recorded * 1e6:.0f} us vs {plain * 1e6:.0f} us; torch "
+                  f"{torch_recorded / torch_plain:.2f}x")
+
+
 def main() -> int:
     gc.disable()
     results = [big_chain(), chain_scaling()]
@@ -183,7 +233,8 @@ def main() -> int:
         print("torch is not installed: pip install torch==2.13.0 for the torch ratios")
     else:
         torch.set_num_threads(1)
-        results += small_ops() + [lesson_expression(), memory()]
+        results += small_ops() + [lesson_expression(), memory(), chain_300_ratio(),
+                                  create_graph_ratio()]
     print(f"{sum(results)} of {len(results)} goals met")
     return 0
 

@@ -6,6 +6,7 @@ tensors it is given, and imports no tensor class. ``engine.autograd.passes`` hol
 ``backward`` and ``grad``.
 """
 
+from engine.autograd.function import Function, FunctionCtx
 from engine.autograd.graph import (
     AccumulateGrad,
     BackwardPass,
@@ -17,5 +18,5 @@ from engine.autograd.graph import (
 )
 from engine.autograd.passes import backward, grad
 
-__all__ = ["AccumulateGrad", "BackwardPass", "Contribution", "Node", "PassState", "Step",
-           "backward", "grad", "record_passes"]
+__all__ = ["AccumulateGrad", "BackwardPass", "Contribution", "Function", "FunctionCtx", "Node",
+           "PassState", "Step", "backward", "grad", "record_passes"]

@@ -596,7 +596,7 @@ class BackwardPass:
                 grad = _apply_hooks(leaf_hooks.values(), grad)
         if node._pre_hooks:
             grad = _apply_pre_hooks(node._pre_hooks, grad)
-        caught = self._captures.get(node)
+        caught = self._captures.get(node) if self._captures else None
         if caught is not None:
             for position, output_nr in caught:
                 self.captured[position] = (per_output[output_nr] if node.num_outputs > 1

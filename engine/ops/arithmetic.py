@@ -57,8 +57,13 @@ def _shape(value) -> tuple:
     return value._data.shape if isinstance(value, Tensor) else ()
 
 
+_PLAIN_NUMBERS = frozenset((float, int))
+
+
 def _check_shapes(a, b, function: str = "pow") -> None:
     """Broadcastable tensors, or a tensor and a number (else torch's TypeError)."""
+    if type(a) is Tensor and type(b) in _PLAIN_NUMBERS:  # the common case, quickly
+        return
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a._data.shape != b._data.shape:
             broadcast_shape(a._data.shape, b._data.shape)

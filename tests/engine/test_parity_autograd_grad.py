@@ -322,3 +322,111 @@ def test_autograd_functional(name):
             "torch.autograd.functional" if t is torch else "engine.autograd.functional")
         return FUNCTIONAL[name](t, functional)
     check(snippet)
+
+
+# ----------------------------------------------------------------- autograd.Function
+
+def _legendre(t):
+    class LegendrePolynomial3(t.autograd.Function):
+        """PyTorch's tutorial 'Defining new autograd functions'."""
+
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+    return LegendrePolynomial3
+
+
+def _scale_and_split(t):
+    class ScaleAndSplit(t.autograd.Function):
+        @staticmethod
+        def forward(ctx, input, factor):
+            ctx.factor = factor
+            ctx.flags = ctx.needs_input_grad
+            return input * factor, input + 1
+
+        @staticmethod
+        def backward(ctx, grad_scaled, grad_shifted):
+            return grad_scaled * ctx.factor + grad_shifted, None
+    return ScaleAndSplit
+
+
+def _function_tutorial(t):
+    p3 = _legendre(t).apply
+    c = t.tensor(0.1, requires_grad=True)
+    d = t.tensor(0.3, requires_grad=True)
+    x = t.linspace(-1.0, 1.0, 5)
+    y = (p3(c + d * x) * 2).sum()
+    y.backward()
+    return p3(c + d * x), c.grad, d.grad
+
+
+def _function_two_outputs(t):
+    fn = _scale_and_split(t)
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    scaled, shifted = fn.apply(x, 3.0)
+    (scaled.sum() + 2 * shifted.sum()).backward()
+    return scaled, shifted, x.grad
+
+
+def _function_one_output_used(t):
+    fn = _scale_and_split(t)
+    x = t.tensor([1.0, 2.0], requires_grad=True)
+    scaled, _ = fn.apply(x, 3.0)
+    scaled.sum().backward()
+    return x.grad
+
+
+def _function_saved_after_free(t):
+    p3 = _legendre(t).apply
+    x = t.tensor([0.5], requires_grad=True)
+    y = p3(x).sum()
+    y.backward()
+    y.backward()
+
+
+def _function_wrong_count(t):
+    class Wrong(t.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+    x = t.tensor([1.0], requires_grad=True)
+    Wrong.apply(x, x).sum().backward()
+
+
+def _function_create_graph(t):
+    p3 = _legendre(t).apply
+    x = t.tensor([0.5, -0.25], requires_grad=True)
+    (g,) = t.autograd.grad(p3(x).sum(), x, create_graph=True)
+    (h,) = t.autograd.grad(g.sum(), x)
+    return g, h
+
+
+def _function_without_grad(t):
+    p3 = _legendre(t).apply
+    return p3(t.tensor([0.5, 2.0]))
+
+
+FUNCTIONS = {
+    "tutorial": _function_tutorial,
+    "two_outputs": _function_two_outputs,
+    "one_output_used": _function_one_output_used,
+    "saved_after_free": _function_saved_after_free,
+    "wrong_count": _function_wrong_count,
+    "create_graph": _function_create_graph,
+    "without_grad": _function_without_grad,
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_custom_autograd_function(name):
+    check(FUNCTIONS[name])

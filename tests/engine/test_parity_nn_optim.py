@@ -210,6 +210,9 @@ OPTIMIZERS = {
     "adam_weight_decay": lambda t, p: t.optim.Adam(p, lr=0.01, weight_decay=0.1),
     "adam_amsgrad": lambda t, p: t.optim.Adam(p, lr=0.01, amsgrad=True, betas=(0.8, 0.9)),
     "adamw": lambda t, p: t.optim.AdamW(p, lr=0.01),
+    "rmsprop": lambda t, p: t.optim.RMSprop(p, lr=0.01),
+    "rmsprop_momentum_centered": lambda t, p: t.optim.RMSprop(p, lr=0.01, momentum=0.5,
+                                                            centered=True, weight_decay=0.1),
 }
 
 
@@ -240,6 +243,7 @@ OPTIMIZER_API = {
     "sgd_repr": lambda t: repr(t.optim.SGD(_model(t).parameters(), lr=0.1)),
     "sgd_default_repr": lambda t: repr(t.optim.SGD(_model(t).parameters())),
     "adam_repr": lambda t: repr(t.optim.Adam(_model(t).parameters())),
+    "rmsprop_repr": lambda t: repr(t.optim.RMSprop(_model(t).parameters())),
     "groups_repr": lambda t: repr(t.optim.SGD([{"params": _model(t)[0].parameters()},
                                                {"params": _model(t)[2].parameters(),
                                                 "lr": 0.5}], lr=0.1)),
