@@ -84,13 +84,17 @@ from engine.ops.elementwise import (  # noqa: A004
     cos,
     exp,
     log,
+    masked_fill,
     maximum,
     minimum,
     relu,
+    sgn,
     sigmoid,
+    sign,
     sin,
     sqrt,
     tanh,
+    where,
 )
 from engine.ops.linalg import dot, matmul, mm, mv, norm, outer, vector_norm
 from engine.ops.losses import addmm
@@ -151,7 +155,8 @@ __all__ = [
     "AccumulateGrad", "BackwardPass", "Contribution", "Generator", "Node", "PassState", "Size",
     "Step", "Tensor", "accelerator", "backends", "contiguous_format", "cuda", "device",
     "empty_like", "expand", "expand_as", "get_default_device", "initial_seed",
-    "is_floating_point", "linalg", "autograd", "nn", "optim", "addmm", "all", "any",
+    "is_floating_point", "where", "masked_fill", "sgn", "sign", "linalg", "autograd", "nn",
+    "optim", "addmm", "all", "any",
     "logical_and", "logical_not", "logical_or",
     "logical_xor", "norm", "normal", "preserve_format", "rand_like", "randint",
     "randn_like", "randperm", "seed", "set_default_device", "strided", "vector_norm", "version",

@@ -12,7 +12,7 @@ from engine import dtypes, factories, hooks
 from engine.autograd.graph import Node
 from engine.device import as_device, check_device
 from engine.grad_mode import is_grad_enabled
-from engine.ops import arithmetic, comparison, elementwise, linalg, reductions, shapes
+from engine.ops import arithmetic, common, comparison, elementwise, linalg, reductions, shapes
 from engine.tensor import LEAF_IN_PLACE_MESSAGE, Tensor
 
 __all__ = ["attach_methods"]
@@ -152,6 +152,11 @@ _METHODS = {
     "abs": elementwise.abs, "sin": elementwise.sin, "cos": elementwise.cos,
     "tanh": elementwise.tanh, "sigmoid": elementwise.sigmoid, "relu": elementwise.relu,
     "clamp": elementwise.clamp, "clip": elementwise.clamp,
+    "sgn": elementwise.sgn, "sign": elementwise.sign, "masked_fill": elementwise.masked_fill,
+    "where": lambda self, condition, other: elementwise.where(condition, self, other),
+    "sum_to_size": lambda self, *shape: common.sum_to_graph(self, shapes._shape_args(shape)),
+    "view_as": lambda self, other: shapes.view(self, *other.shape),
+    "reshape_as": lambda self, other: shapes.reshape(self, *other.shape),
     "maximum": elementwise.maximum, "minimum": elementwise.minimum,
     "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max,
     "min": reductions.min, "softmax": reductions.softmax,

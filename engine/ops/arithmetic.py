@@ -382,6 +382,12 @@ class PowBackward2(Node):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad * (result * np.log(self.base)),)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        if self.base == 0:
+            raise RuntimeError("create_graph=True through 0 ** x is outside the engine's subset")
+        return (grad * scalar_mul(saved_output(self, result), float(np.log(self.base))),)
+
 
 def _check_integer_power(base_dtype, exponent) -> None:
     """torch refuses an integer tensor to a negative Python int (not to a negative tensor)."""

@@ -21,12 +21,13 @@ from engine.ops.common import (
     record,
     saved_input,
     saved_output,
+    sum_to_graph,
     sum_to_shape,
 )
 from engine.tensor import Tensor
 
 __all__ = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
-           "maximum", "minimum"]
+           "maximum", "minimum", "sign", "sgn", "where", "masked_fill"]
 
 
 def _floating(input: Tensor) -> np.ndarray:
@@ -137,6 +138,10 @@ class AbsBackward0(_SavesInput):
     def backward(self, grad):
         (a,) = self.saved
         return (grad * np.sign(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0)),)
+
+    def backward_graph(self, grad):
+        (a,) = self.saved
+        return (grad * sgn(saved_input(self, 0, a)),)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
@@ -261,12 +266,19 @@ class ClampBackward1(_SavesInput):
 
     def backward(self, grad):
         (a,) = self.saved
+        return (np.where(self._inside(a), grad, 0),)
+
+    def _inside(self, a: np.ndarray) -> np.ndarray:
         inside = np.ones(a.shape, dtype=bool)
         if self.min is not None:
             inside &= a >= self.min
         if self.max is not None:
             inside &= a <= self.max
-        return (np.where(inside, grad, 0),)
+        return inside
+
+    def backward_graph(self, grad):
+        (a,) = self.saved
+        return (where(Tensor._wrap(self._inside(a)), grad, 0),)
 
 
 class ClampBackward0(Node):
@@ -475,3 +487,103 @@ class ThresholdBackwardBackward0(Node):
 def threshold_backward(grad: Tensor, input: Tensor, threshold) -> Tensor:
     data = np.where(input._data <= threshold, 0, grad._data).astype(grad._data.dtype)
     return record(data, ThresholdBackwardBackward0, (grad, input), threshold)
+
+
+class SgnBackward0(Node):
+    """sgn(a): flat almost everywhere, so the gradient is 0."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (np.zeros_like(grad),)
+
+    def backward_graph(self, grad):
+        return (Tensor._wrap(np.zeros_like(grad._data)),)
+
+
+class SignBackward0(SgnBackward0):
+    """sign(a): as sgn for real numbers."""
+
+    __slots__ = ()
+
+
+def sgn(input: Tensor) -> Tensor:
+    check_tensor(input, "sgn")
+    return record(np.sign(input._data), SgnBackward0, (input,))
+
+
+def sign(input: Tensor) -> Tensor:
+    check_tensor(input, "sign")
+    return record(np.sign(input._data), SignBackward0, (input,))
+
+
+class WhereBackward0(Node):
+    """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self, inputs, condition):
+        Node.__init__(self, inputs)
+        self.shapes = tuple(getattr(v, "_data", np.zeros(())).shape for v in inputs)
+        self._saved = (condition,)
+
+    def backward(self, grad):
+        (condition,) = self.saved
+        return (sum_to_shape(np.where(condition, grad, 0), self.shapes[0])
+                if self.needs_input_grad(0) else None,
+                sum_to_shape(np.where(condition, 0, grad), self.shapes[1])
+                if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        (condition,) = self.saved
+        mask = Tensor._wrap(condition)
+        return (sum_to_graph(where(mask, grad, 0), self.shapes[0])
+                if self.needs_input_grad(0) else None,
+                sum_to_graph(where(mask, 0, grad), self.shapes[1])
+                if self.needs_input_grad(1) else None)
+
+
+def where(condition: Tensor, input, other) -> Tensor:
+    """``input`` where ``condition`` holds, ``other`` elsewhere (tensors or numbers).
+
+    >>> import engine as torch
+    >>> torch.where(torch.tensor([True, False]), torch.tensor([1., 2.]), 0.)
+    tensor([1., 0.])
+    """
+    check_tensor(condition, "where", "condition")
+    if condition.dtype is not dtypes.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype.legacy_name}")
+    a, b, result_dtype = promoted_arrays(input, other)
+    data = np.asarray(np.where(condition._data, a, b)).astype(result_dtype.numpy, copy=False)
+    return record(data, WhereBackward0, (input, other), condition._data)
+
+
+class MaskedFillBackward0(Node):
+    """masked_fill(mask, value): the gradient is 0 where the mask filled."""
+
+    __slots__ = ()
+
+    def __init__(self, inputs, mask):
+        Node.__init__(self, inputs)
+        self._saved = (mask,)
+
+    def backward(self, grad):
+        (mask,) = self.saved
+        return (np.where(mask, 0, grad),)
+
+    def backward_graph(self, grad):
+        (mask,) = self.saved
+        return (masked_fill(grad, Tensor._wrap(mask), 0),)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    check_tensor(input, "masked_fill")
+    if mask.dtype is not dtypes.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.legacy_name}")
+    broadcast_shape(input._data.shape, mask._data.shape)
+    fill = value._data if isinstance(value, Tensor) else value
+    data = np.where(mask._data, fill, input._data).astype(input._data.dtype, copy=False)
+    return record(data, MaskedFillBackward0, (input,), np.broadcast_to(mask._data,
+                                                                        data.shape))

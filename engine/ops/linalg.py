@@ -118,7 +118,11 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 class MmBackward0(_Product):
     """mm(A, B): d/dA = grad B^T, d/dB = A^T grad."""
 
-    __slots__ = ()
+    __slots__ = ("layouts",)
+
+    def __init__(self, inputs):
+        _Product.__init__(self, inputs)
+        self.layouts = (_column_major(inputs[0]._data), _column_major(inputs[1]._data))
 
     def backward(self, grad):
         a, b = self.saved
@@ -130,12 +134,20 @@ class MmBackward0(_Product):
         a, b = self.saved
         first = second = None
         if self.needs_input_grad(0):
-            other = saved_input(self, 1, b)
-            first = (other.mm(grad.t()).t() if _column_major(a) else grad.mm(other.t()))
+            first = self.mat1_graph(grad, saved_input(self, 1, b), self.layouts[0])
         if self.needs_input_grad(1):
-            other = saved_input(self, 0, a)
-            second = (grad.t().mm(other).t() if _column_major(b) else other.t().mm(grad))
+            second = self.mat2_graph(grad, saved_input(self, 0, a), self.layouts[1])
         return first, second
+
+    @staticmethod
+    def mat1_graph(grad, mat2, column_major: bool):
+        """torch's mm_mat1_backward: follows the layout mat1 had (its strides)."""
+        return mat2.mm(grad.t()).t() if column_major else grad.mm(mat2.t())
+
+    @staticmethod
+    def mat2_graph(grad, mat1, column_major: bool):
+        """torch's mm_mat2_backward."""
+        return grad.t().mm(mat1).t() if column_major else mat1.t().mm(grad)
 
 
 def _column_major(array: np.ndarray) -> bool:

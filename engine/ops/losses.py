@@ -13,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from engine.autograd.graph import Node
-from engine.ops.common import broadcast_shape, check_tensor, record, sum_to_shape
+from engine.ops.common import (
+    broadcast_shape,
+    check_tensor,
+    record,
+    saved_input,
+    sum_to_graph,
+    sum_to_shape,
+)
+from engine.ops.linalg import MmBackward0, _column_major
 from engine.tensor import Tensor
 
 __all__ = ["mse_loss", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -65,6 +73,37 @@ class MseLossBackward0(Node):
         local = _scale(2 * difference * grad, self.reduction, difference.size)
         return (sum_to_shape(local, input.shape) if self.needs_input_grad(0) else None,
                 sum_to_shape(-local, target.shape) if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        input, target = self.saved
+        data = _scale(2 * (input - target) * grad._data, self.reduction, input.size)
+        local = record(data.astype(input.dtype, copy=False), MseLossBackwardBackward0,
+                       (grad, saved_input(self, 0, input), saved_input(self, 1, target)),
+                       self.reduction)
+        return (sum_to_graph(local, input.shape) if self.needs_input_grad(0) else None,
+                sum_to_graph(-local, target.shape) if self.needs_input_grad(1) else None)
+
+
+class MseLossBackwardBackward0(Node):
+    """mse_loss_backward(grad, input, target), recorded: 2 (input - target) grad (/ n)."""
+
+    __slots__ = ("reduction",)
+
+    def __init__(self, inputs, reduction):
+        Node.__init__(self, inputs)
+        self.reduction = reduction
+        self._saved = (inputs[0]._data, inputs[1]._data, inputs[2]._data)
+
+    def backward(self, grad):
+        grad_output, input, target = self.saved
+        count = input.size
+        to_grad_output = 2 * grad * (input - target)
+        if self.reduction != "none":
+            to_grad_output = _scale(np.asarray(to_grad_output.sum()), self.reduction, count)
+        to_input = _scale(2 * grad * grad_output, self.reduction, count)
+        return (to_grad_output if self.needs_input_grad(0) else None,
+                sum_to_shape(to_input, input.shape) if self.needs_input_grad(1) else None,
+                sum_to_shape(-to_input, target.shape) if self.needs_input_grad(2) else None)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -188,11 +227,12 @@ class AddmmBackward0(Node):
     """addmm(bias, a, b) = bias + a @ b: bias gets the gradient summed back to its shape,
     a gets grad @ b^T, b gets a^T @ grad."""
 
-    __slots__ = ("bias_shape",)
+    __slots__ = ("bias_shape", "layouts")
 
     def __init__(self, inputs):
         Node.__init__(self, inputs)
         self.bias_shape = inputs[0]._data.shape
+        self.layouts = (_column_major(inputs[1]._data), _column_major(inputs[2]._data))
         a, b = inputs[1], inputs[2]
         self._saved = (a._data if self.needs_input_grad(2) else None,
                        b._data if self.needs_input_grad(1) else None)
@@ -202,6 +242,18 @@ class AddmmBackward0(Node):
         return (sum_to_shape(grad, self.bias_shape) if self.needs_input_grad(0) else None,
                 grad @ b.T if self.needs_input_grad(1) else None,
                 a.T @ grad if self.needs_input_grad(2) else None)
+
+    def backward_graph(self, grad):
+        a, b = self.saved
+        first = second = None
+        if self.needs_input_grad(1):
+            other = saved_input(self, 2, b)
+            first = MmBackward0.mat1_graph(grad, other, self.layouts[0])
+        if self.needs_input_grad(2):
+            other = saved_input(self, 1, a)
+            second = MmBackward0.mat2_graph(grad, other, self.layouts[1])
+        return (sum_to_graph(grad, self.bias_shape) if self.needs_input_grad(0) else None,
+                first, second)
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:

@@ -17,7 +17,7 @@ from engine import dtypes
 from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.ops.arithmetic import scalar_div
-from engine.ops.common import check_tensor, record
+from engine.ops.common import check_tensor, record, saved_input, saved_output
 from engine.ops.comparison import to_dtype
 from engine.ops.elementwise import maximum, minimum
 from engine.tensor import Tensor
@@ -315,6 +315,11 @@ class SoftmaxBackward0(Node):
         (result,) = self.saved
         return (result * (grad - (grad * result).sum(axis=self.dim, keepdims=True)),)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (_backward_data(SoftmaxBackwardDataBackward0, grad, saved_output(self, result),
+                               self.dim),)
+
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     check_tensor(input, "softmax")
@@ -343,6 +348,11 @@ class LogSoftmaxBackward0(Node):
         (result,) = self.saved
         return (grad - np.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
 
+    def backward_graph(self, grad):
+        (result,) = self.saved
+        return (_backward_data(LogSoftmaxBackwardDataBackward0, grad,
+                               saved_output(self, result), self.dim),)
+
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     check_tensor(input, "log_softmax")
@@ -355,3 +365,72 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
         shifted = data - data.max(axis=dim, keepdims=True)
         result = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     return record(result, LogSoftmaxBackward0, (input,), dim, result)
+
+
+# ----- softmax's backward as a create_graph pass records it (torch's _softmax_backward_data) -
+
+class _BackwardData(Node):
+    __slots__ = ("dim",)
+
+    def __init__(self, inputs, dim):
+        Node.__init__(self, inputs)
+        self.dim = dim
+        self._saved = (inputs[0]._data, inputs[1]._data)
+
+
+class SoftmaxBackwardDataBackward0(_BackwardData):
+    """y * (g - sum(g * y)): d/dg is the same map; d/dy = g gg - sum(y g) gg - g sum(y gg)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def value(grad_output, output, dim):
+        return output * (grad_output - (grad_output * output).sum(axis=dim, keepdims=True))
+
+    def backward(self, grad):
+        grad_output, output = self.saved
+        dim = self.dim
+        return (self.value(grad, output, dim) if self.needs_input_grad(0) else None,
+                grad_output * grad - (output * grad_output).sum(axis=dim, keepdims=True) * grad
+                - grad_output * (output * grad).sum(axis=dim, keepdims=True)
+                if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        grad_output, output = (saved_input(self, i, a) for i, a in enumerate(self.saved))
+        dim = self.dim
+        return (_backward_data(SoftmaxBackwardDataBackward0, grad, output, dim)
+                if self.needs_input_grad(0) else None,
+                grad_output * grad - sum(output * grad_output, dim, True) * grad
+                - grad_output * sum(output * grad, dim, True)
+                if self.needs_input_grad(1) else None)
+
+
+class LogSoftmaxBackwardDataBackward0(_BackwardData):
+    """g - exp(y) sum(g): d/dg is its transpose, gg - sum(gg exp(y)); d/dy = -sum(g) exp(y) gg."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def value(grad_output, output, dim):
+        return grad_output - np.exp(output) * grad_output.sum(axis=dim, keepdims=True)
+
+    def backward(self, grad):
+        grad_output, output = self.saved
+        dim = self.dim
+        return (grad - (grad * np.exp(output)).sum(axis=dim, keepdims=True)
+                if self.needs_input_grad(0) else None,
+                -grad_output.sum(axis=dim, keepdims=True) * np.exp(output) * grad
+                if self.needs_input_grad(1) else None)
+
+    def backward_graph(self, grad):
+        grad_output, output = (saved_input(self, i, a) for i, a in enumerate(self.saved))
+        dim = self.dim
+        return (grad - sum(grad * output.exp(), dim, True) if self.needs_input_grad(0) else None,
+                -sum(grad_output, dim, True) * output.exp() * grad
+                if self.needs_input_grad(1) else None)
+
+
+def _backward_data(node_class, grad_output: Tensor, output: Tensor, dim: int) -> Tensor:
+    data = node_class.value(grad_output._data, output._data, dim)
+    return record(np.asarray(data, dtype=grad_output._data.dtype), node_class,
+                  (grad_output, output), dim)

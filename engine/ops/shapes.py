@@ -349,6 +349,9 @@ class SelectBackward0(Node):
         full[(slice(None),) * self.dim + (self.index,)] = grad
         return (full,)
 
+    def backward_graph(self, grad):
+        return (_placed(grad, self.input_shape, self.dim, self.index, SelectBackwardBackward0),)
+
 
 def select(input: Tensor, dim: int, index: int, shown_dim: int | None = None) -> Tensor:
     """``input`` at ``index`` along ``dim`` (a view); errors name ``shown_dim`` if given."""
@@ -417,6 +420,46 @@ class SliceBackward0(Node):
         full = np.zeros(self.input_shape, dtype=grad.dtype)
         full[(slice(None),) * self.dim + (self.slice,)] = grad
         return (full,)
+
+    def backward_graph(self, grad):
+        return (_placed(grad, self.input_shape, self.dim, self.slice, SliceBackwardBackward0),)
+
+
+class _PlacesBack(Node):
+    """select_backward / slice_backward as a create_graph pass records them: the gradient
+    put into zeros at its place; their own backward reads it back from there."""
+
+    __slots__ = ("dim", "key")
+
+    def __init__(self, inputs, dim, key):
+        Node.__init__(self, inputs)
+        self.dim, self.key = dim, key
+
+    def backward(self, grad):
+        return (grad[(slice(None),) * self.dim + (self.key,)],)
+
+    def backward_graph(self, grad):
+        if isinstance(self.key, slice):
+            return (_slice_along(grad, self.dim, self.key, always=True),)
+        return (select(grad, self.dim, self.key),)
+
+
+class SelectBackwardBackward0(_PlacesBack):
+    """select's backward, recorded (torch's name)."""
+
+    __slots__ = ()
+
+
+class SliceBackwardBackward0(_PlacesBack):
+    """slice's backward, recorded (torch's name)."""
+
+    __slots__ = ()
+
+
+def _placed(grad: Tensor, shape: tuple, dim: int, key, node_class) -> Tensor:
+    full = np.zeros(shape, dtype=grad._data.dtype)
+    full[(slice(None),) * dim + (key,)] = grad._data
+    return record(full, node_class, (grad,), dim, key)
 
 
 def _slice_along(input: Tensor, dim: int, index: slice, always: bool) -> Tensor:

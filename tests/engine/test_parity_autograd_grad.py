@@ -430,3 +430,46 @@ FUNCTIONS = {
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_custom_autograd_function(name):
     check(FUNCTIONS[name])
+
+
+# ----------------------------------------------------------------- create_graph through more ops
+
+def _second_order_through(function):
+    """The first derivative's graph (names, values) and the derivative of its square."""
+    def snippet(t):
+        x = t.tensor([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], requires_grad=True)
+        (g,) = t.autograd.grad(function(t, x), x, create_graph=True)
+        (h,) = t.autograd.grad((g * g).sum(), x)
+        return g, h
+    return snippet
+
+
+_W = [[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]
+
+THROUGH = {
+    "clamp": lambda t, x: x.clamp(-0.5, 1.0).mul(x).sum(),
+    "select": lambda t, x: (x[0] * x[0]).sum(),
+    "slice": lambda t, x: (x[:, 1:] ** 2).sum(),
+    "softmax": lambda t, x: (x.softmax(1) * x).sum(),
+    "log_softmax": lambda t, x: (x.log_softmax(1) * x).sum(),
+    "linear": lambda t, x: t.nn.functional.linear(
+        x, t.tensor(_W, requires_grad=True), t.tensor([0.1, 0.2], requires_grad=True)
+    ).tanh().sum(),
+    "mse_loss": lambda t, x: t.nn.functional.mse_loss(x, t.zeros(2, 3)),
+    "mse_loss_sum": lambda t, x: t.nn.functional.mse_loss(x * x, t.ones(2, 3),
+                                                          reduction="sum"),
+    "number_to_the_x": lambda t, x: (2 ** x).sum(),
+    "where": lambda t, x: t.where(x > 0, x * x, -x).sum(),
+    "abs_first_order": lambda t, x: (x.abs() * x).sum(),
+}
+
+
+@pytest.mark.parametrize("name", THROUGH)
+def test_create_graph_through(name):
+    check(_second_order_through(THROUGH[name]))
+
+
+def test_create_graph_outside_the_subset_says_so():
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="create_graph=True through CatBackward0 is outside"):
+        engine.autograd.grad(engine.cat([x, x]).sum(), x, create_graph=True)
