@@ -66,6 +66,7 @@ class Placement:
     side: dict = field(default_factory=dict)
     dummy_y: dict = field(default_factory=dict)
     band_of: dict = field(default_factory=dict)
+    gap_y: list = field(default_factory=list)   # the middle of the gap under each band
     size: tuple = (0.0, 0.0)
 
 
@@ -228,6 +229,7 @@ def place(order: LayerOrder, sizes: dict, *, bands: int = 1, gaps: dict | None =
                     box = box_heights.get(item, height_of[item])
                     placed.centre[item] = ((left + right) / 2, y + box / 2)
                 bottom = max(bottom, tops[item] + height_of[item])
+        placed.gap_y.append(top + bottom + BAND_GAP / 2)
         top += bottom + BAND_GAP
     placed.size = (widest, max(top - BAND_GAP, 0.0))
     return placed

@@ -379,11 +379,21 @@ def _place_edge_labels(scene, sending, obstacles, placed, layer_of) -> None:
             half = label_size(text)
             middle, turn, start, _ = _gap_midpoint(path)
             anchor = middle
-            if turn:  # in the gap between the bands, just inside the turn
+            if turn:  # in the gap between the two bands, just inside the turn
                 outward = np.sign(middle[0] - start[0]) or 1.0
-                anchor = (start[0] - outward * (half[0] + LABEL_MARGIN), middle[1])
+                band = placed.band_of[layer_of[edge[1]]]
+                anchor = (start[0] - outward * (half[0] + LABEL_MARGIN), -placed.gap_y[band])
             rects = np.vstack([fixed, np.array(taken).reshape(-1, 4)]) if taken else fixed
-            centre = free_spot(anchor, half, rects, sideways=half[0])
+            centre = None
+            if turn:  # side by side along the gap between the bands, inwards
+                for number in range(4):
+                    x = anchor[0] - outward * number * (2 * half[0] + 3 * LABEL_MARGIN)
+                    w, h = half[0] + LABEL_MARGIN, half[1] + LABEL_MARGIN
+                    if not _overlaps((x - w, anchor[1] - h, x + w, anchor[1] + h), rects):
+                        centre = (x, anchor[1])
+                        break
+            if centre is None:
+                centre = free_spot(anchor, half, rects, sideways=half[0])
             label = Label(edge, text, centre, half,
                           text_path(text, TEXT, MONO, "left")[0], "edge", tuple(middle))
             taken.append(_grown(label.rect))
