@@ -64,6 +64,7 @@ __all__ = ["GraphPicture", "PictureItem", "MIN_TEXT_PX", "shape_path",
            "LEGEND", "MISSING"]
 
 MIN_TEXT_PX = 9.0
+WRAP_WIDTH = 22  # characters per line of a vector, when that is what lets a graph fit
 RING_PAD = 3.0
 BADGE_SCALE = 0.85
 _NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
@@ -338,15 +339,29 @@ class GraphPicture:
         for artist in self._static + self._overlay:
             artist.remove()
         self.view.prepare(self.style)
-        self.scene = build_scene(self.graph, self.states, self.view.aspect(),
-                                 theme=self.style, values=self.values, grads=self.grads,
-                                 fit_scale=self.view.readable_units() if self._crop else None)
+        self.states.text_width = None
+        self.scene = self._scene()
         self.view.fit(self.scene, crop=self._crop, focus=self._focus_key())
+        if self._crop and self.view.scale_full < self.view.smallest_scale():
+            # too large to read whole: long vectors wrapped over lines may let it fit
+            wide, scale = self.scene, self.view.scale_full
+            self.states.text_width = WRAP_WIDTH
+            self.scene = self._scene()
+            self.view.fit(self.scene, crop=self._crop, focus=self._focus_key())
+            if self.view.scale_full <= scale:
+                self.states.text_width = None
+                self.scene = wide
+                self.view.fit(self.scene, crop=self._crop, focus=self._focus_key())
         self._static = self._draw_static()
         self._overlay = self._make_overlay(self._animated)
         if self.selected not in self.scene.centre:
             self.selected = None
         self._render(self.index)
+
+    def _scene(self):
+        return build_scene(self.graph, self.states, self.view.aspect(), theme=self.style,
+                           values=self.values, grads=self.grads,
+                           fit_scale=self.view.readable_units() if self._crop else None)
 
     def _focus_key(self) -> str | None:
         return "output" if "output" in self.scene.centre else (self.keys[0] if self.keys else None)

@@ -66,6 +66,7 @@ class PassStates:
             if end.failed_node is not None:
                 failed, error = end.failed_node, end.error_text
         self.steps = list(steps)
+        self.text_width: int | None = None  # characters: wrap long vectors (tensor_text)
         self.keys = [node_id(graph, step.node) for step in self.steps]
         self._position = {key: index for index, key in enumerate(self.keys)}
         self.freed_before = {key for key in freed_before if key in graph}
@@ -136,13 +137,13 @@ class PassStates:
         if 0 <= index < len(self.steps):
             step = self.steps[index]
             if step.is_accumulation and self.leaf_of.get(self.keys[index]) == leaf:
-                after = tensor_text(step.grad_after)
+                after = self.text(step.grad_after)
                 if step.grad_before is None:
                     return f".grad: None\n→ {after}"
-                return column([("", tensor_text(step.grad_before)),
-                                      ("+", tensor_text(step.grad_in)), ("=", after)])
+                return column([("", self.text(step.grad_before)),
+                               ("+", self.text(step.grad_in)), ("=", after)])
         value = self.leaf_grad(leaf, index)
-        return None if value is MISSING else tensor_text(value)
+        return None if value is MISSING else self.text(value)
 
     def arrival_note(self, index: int) -> str | None:
         """How the gradients that reached the node running at ``index`` were summed (or
@@ -151,8 +152,12 @@ class PassStates:
             return None
         step = self.steps[index]
         if len(step.contributions) > 1 or step.node.num_outputs > 1:
-            return _sum_text(step)
+            return _sum_text(step, self.text)
         return None
+
+    def text(self, value) -> str:
+        """A value as the picture writes it (``tensor_text``, wrapped at ``text_width``)."""
+        return tensor_text(value, width=self.text_width)
 
     def grad_reached(self, key: str, index: int):
         """The gradient that reached node ``key`` by step ``index`` (None: not yet)."""
@@ -190,7 +195,7 @@ class PassStates:
         return moving
 
 
-def _sum_text(step) -> str:
+def _sum_text(step, tensor_text=tensor_text) -> str:
     """``a + b`` / ``= c``; for a node with several outputs one line per output and the
     stacked result."""
     if step.node.num_outputs > 1:

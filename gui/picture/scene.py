@@ -88,7 +88,7 @@ class Scene:
     bands: int = 1
 
 
-def node_parts(graph, key, *, values: bool = False) -> list:
+def node_parts(graph, key, *, values: bool = False, width: int | None = None) -> list:
     """The ``(text, family)`` blocks in a node's box: a function's torch name (and, with
     ``values``, the forward value when the graph carries one); a tensor's name and value."""
     data = graph.nodes[key]
@@ -96,11 +96,11 @@ def node_parts(graph, key, *, values: bool = False) -> list:
         parts = [(str(data.get("label", key)), SANS)]
         value = data.get("value")
         if values and value is not None:
-            parts.append(("= " + _indented(tensor_text(value), 2), MONO))
+            parts.append(("= " + _indented(tensor_text(value, width=width), 2), MONO))
         return parts
     tensor = data["tensor"]
     return [(str(data.get("label", key)), SANS),
-            (tensor_text(np.asarray(tensor.detach().numpy())), MONO)]
+            (tensor_text(np.asarray(tensor.detach().numpy()), width=width), MONO)]
 
 
 def _indented(text: str, spaces: int) -> str:
@@ -108,9 +108,9 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join([first] + [" " * spaces + line for line in rest])
 
 
-def grad_text(value) -> str:
+def grad_text(value, width: int | None = None) -> str:
     """``grad 4`` (a node's gradient, as micrograd writes it beside the data)."""
-    return "grad " + _indented(tensor_text(value), 5)
+    return "grad " + _indented(tensor_text(value, width=width), 5)
 
 
 def note_text(states: PassStates, key: str, index: int, grads: bool) -> tuple:
@@ -126,7 +126,7 @@ def note_text(states: PassStates, key: str, index: int, grads: bool) -> tuple:
     if grads or states.is_done(index):
         value = states.grad_reached(key, index)
         if value is not None:
-            return grad_text(value), "grad"
+            return grad_text(value, states.text_width), "grad"
     return None, "grad"
 
 
@@ -173,7 +173,7 @@ def build_scene(graph, states: PassStates, aspect: float, *,
     for key in keys:
         data = graph.nodes[key]
         marker = style.marker(data.get("kind"), data.get("role"))
-        parts = node_parts(graph, key, values=values)
+        parts = node_parts(graph, key, values=values, width=states.text_width)
         path, width, height = stacked(parts, TEXT)
         scene.text[key] = "\n".join(text for text, _ in parts)
         scene.text_path[key] = path
@@ -202,7 +202,7 @@ def build_scene(graph, states: PassStates, aspect: float, *,
     sending = {}
     for index in range(len(states)):
         for edge, value in states.edge_grads(index).items():
-            sending[edge] = (index, tensor_text(value))
+            sending[edge] = (index, states.text(value))
     gaps = {}
     layer_of = order.layer_of
     for (source, _target, _slot), (_, text) in sending.items():

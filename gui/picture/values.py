@@ -37,8 +37,15 @@ EDGE_ITEMS = 3
 ELLIPSIS = "..."
 
 
-def tensor_text(values, threshold: int = THRESHOLD) -> str:
-    """``values`` (an array, a number or None) as the picture writes it."""
+def tensor_text(values, threshold: int = THRESHOLD, width: int | None = None) -> str:
+    """``values`` (an array, a number or None) as the picture writes it; ``width``
+    (characters) wraps a long vector over several lines, as torch's ``linewidth`` does.
+
+    >>> print(tensor_text(np.array([0.005651, 0.0002845, -0.00397]), width=20))
+    [0.005651,
+     0.0002845,
+     -0.00397]
+    """
     if values is None:
         return "None"
     array = np.asarray(values)
@@ -46,8 +53,24 @@ def tensor_text(values, threshold: int = THRESHOLD) -> str:
         return format_values(array)
     summarise = array.size > threshold
     cells = _cells(array, summarise)
-    width = max((len(cell) for cell in _flat(cells) if cell != ELLIPSIS), default=0)
-    return _join(cells, array.ndim, width if array.ndim > 1 else 0, 1)
+    if array.ndim == 1 and width is not None:
+        return _wrapped(cells, width)
+    widest = max((len(cell) for cell in _flat(cells) if cell != ELLIPSIS), default=0)
+    return _join(cells, array.ndim, widest if array.ndim > 1 else 0, 1)
+
+
+def _wrapped(cells: list, width: int) -> str:
+    lines, line = [], "["
+    for number, cell in enumerate(cells):
+        piece = cell + ("]" if number == len(cells) - 1 else ",")
+        if len(line) > 1 and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = " " + piece
+        else:
+            line = line + (" " if len(line) > 1 else "") + piece
+    if not cells:
+        line += "]"
+    return "\n".join(lines + [line])
 
 
 def _cells(array: np.ndarray, summarise: bool):

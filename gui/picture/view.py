@@ -122,6 +122,10 @@ class View:
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y0, y1)
 
+    def smallest_scale(self) -> float:
+        """Pixels per unit at the smallest text allowed."""
+        return MIN_TEXT_PX * self.factor / REFERENCE
+
     def text_px_home(self, size: float) -> float:
         return size * self.scale_home
 

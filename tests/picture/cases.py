@@ -10,8 +10,10 @@ from engine.graph import to_networkx
 LESSONS = Path(__file__).resolve().parents[2] / "resources" / "lessons"
 
 # The graph canvas of the main window at 1920x1080 and 1280x800 (measured offscreen with
-# the side panels at their first sizes): the picture is tried at these sizes.
+# the side panels at their first sizes), and with a lesson open (its cells take a column):
+# the picture is tried at these sizes.
 CANVASES = {"1920x1080": (1287, 860), "1280x800": (857, 580)}
+LESSON_CANVASES = {"1920x1080": (945, 860), "1280x800": (625, 580)}
 
 
 def _record(build):
