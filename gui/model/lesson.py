@@ -41,6 +41,8 @@ from gui.resources import LESSONS_DIR
 if TYPE_CHECKING:
     from engine.interpreter.lesson import CellResult, Lesson, LessonRunner
 
+_BACKWARD_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.backward\(")
+
 __all__ = ["LessonModel", "load_error_line", "leaf_names", "names_for_pass", "has_code",
            "builtin_lessons", "read_text", "LESSONS_DIR"]
 
@@ -68,18 +70,25 @@ def leaf_names(tensors: dict) -> dict:
     return names
 
 
-def names_for_pass(backward_pass, tensors: dict) -> tuple[dict, str]:
+def names_for_pass(backward_pass, tensors: dict, code: str = "") -> tuple[dict, str]:
     """``(names, output_name)`` for ``engine.graph.to_networkx`` of a lesson's pass.
 
     ``names`` maps the lesson's names to its leaf tensors (what the graph labels its
-    leaves with); ``output_name`` is the name bound to the pass's output, else
-    ``"output"`` (``(x * x).sum().backward()`` has no name).
+    leaves with); ``output_name`` is the name bound to the pass's output, else the one
+    name the cell's ``code`` calls ``.backward()`` on (a loop's earlier passes, whose
+    output the name no longer holds), else ``"output"`` (``(x * x).sum().backward()``).
+
+    >>> names_for_pass(None, {}, "for _ in range(3):\n    loss = f()\n    loss.backward()")
+    ({}, 'loss')
     """
     names = {name: tensor for name, tensor in tensors.items()
              if getattr(tensor, "is_leaf", False) and getattr(tensor, "requires_grad", False)}
     output = getattr(backward_pass, "output", None)
-    output_name = next((name for name, tensor in tensors.items() if tensor is output), "output")
-    return names, output_name
+    bound = next((name for name, tensor in tensors.items() if tensor is output), None)
+    if bound is None:
+        called = set(_BACKWARD_CALL.findall(code or ""))
+        bound = called.pop() if len(called) == 1 else None
+    return names, bound or "output"
 
 
 def has_code(cell) -> bool:
@@ -120,6 +129,7 @@ class LessonModel:
         self.results: list[CellResult | None] = []
         self.counts: list[int | None] = []
         self.next_index = 0
+        self.last_code = ""  # the source of the cell that ran last
         self.runner: LessonRunner | None = None
         self._module = module
         self._count = 0
@@ -255,6 +265,7 @@ class LessonModel:
 
             result = CellResult(index, error=f"{type(error).__name__}: {error}")
         self.results[index] = result
+        self.last_code = self.cells[index].source
         if has_code(self.cells[index]):
             self._count += 1
             self.counts[index] = self._count

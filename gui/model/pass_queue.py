@@ -48,10 +48,11 @@ class PassQueueModel:
     def waiting(self) -> int:
         return len(self.pending)
 
-    def enqueue(self, passes, tensors) -> None:
-        """Take the passes a cell recorded (in order), with the lesson's names after it."""
+    def enqueue(self, passes, tensors, code: str = "") -> None:
+        """Take the passes a cell recorded (in order), with the lesson's names after it and
+        the cell's source (``SessionModel.show_pass`` names the output from it)."""
         for backward_pass in passes:
-            item = (backward_pass, dict(tensors))
+            item = (backward_pass, dict(tensors), code)
             if self.muted:
                 self._last = item
             else:
@@ -62,10 +63,10 @@ class PassQueueModel:
         """Draw the next waiting pass now; False when none waits."""
         if not self.pending:
             return False
-        backward_pass, tensors = self.pending.pop(0)
+        item = self.pending.pop(0)
         self.showing = True
         self.shown += 1
-        self.session.show_pass(backward_pass, tensors)
+        self.session.show_pass(*item)
         self._changed("waiting_changed", len(self.pending))
         self._changed("pass_shown", self.shown)
         return True

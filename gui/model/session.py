@@ -17,8 +17,9 @@ State kept in plain attributes (what a session file needs):
 - ``x_requires_grad``: the switch beside x (``x.requires_grad_(True)`` after defining it).
 - ``expression``: the expression source (``"2 * dot(x, x)"``).
 - ``retain_graph``, ``reuse_graph``: the options of the next backward.
-- ``passes_run``: backward passes started so far; ``step``: the step shown in the last
-  one (-1 = before its first step).
+- ``passes_run``: backward passes that changed a ``.grad`` so far (the history numbers
+  them; a pass that stopped before any leaf takes no number); ``step``: the step shown
+  in the last pass (-1 = before its first step).
 - ``selected``: the graph key of the node the user clicked, or None.
 - ``history``: every state of each leaf's ``.grad`` buffer, in order, as dicts::
 
@@ -97,6 +98,8 @@ class SessionModel:
         self.retain_graph = False
         self.reuse_graph = False
         self.passes_run = 0
+        self.shown_pass: int | None = None  # the number of the pass shown, if it has one
+        self.edits = 0  # what the user did that a session file keeps (passes, zero_grad)
         self.step = -1
         self.selected: str | None = None
         self.history: list[dict] = []
@@ -113,6 +116,7 @@ class SessionModel:
         self.grads_before: dict = {}
         self.error_text: str | None = None
         self._defined: dict[str, tuple] = {}
+        self._unlogged: set[str] = set()  # defined, not yet in a graph (nor the history)
         self._output_source: tuple | None = None
         self.lesson_pass = False  # the graph is a lesson's: its tensors are the lesson's
 
@@ -144,6 +148,7 @@ class SessionModel:
             if name not in self.variables:
                 del self.tensors[name]
                 self._defined.pop(name, None)
+                self._unlogged.discard(name)
         for name in names:
             problem = variable_name_problem(name)  # the rule a session file applies, at once
             if problem is not None:
@@ -161,10 +166,25 @@ class SessionModel:
             self.tensors[name] = tensor
             self._defined[name] = wanted
             self._output_source = None
-            if tensor.requires_grad and tensor.is_leaf:
-                self._record(name, "define", tensor, after=values(tensor.grad), source=source)
-                self._changed("history_changed")
+            self._unlogged.add(name)  # the history shows it once a graph uses it
         return True
+
+    def _log_definitions(self) -> None:
+        """A define entry for each variable the graph now uses for the first time since it
+        was defined (a variable the expression does not use never enters the history)."""
+        ids = self.graph.graph["ids"] if self.graph is not None else {}
+        logged = False
+        for name in [name for name in self.variables if name in self._unlogged]:
+            tensor = self.tensors.get(name)
+            if tensor is None or id(tensor) not in ids:
+                continue
+            self._unlogged.discard(name)
+            if tensor.requires_grad and tensor.is_leaf:
+                self._record(name, "define", tensor, after=values(tensor.grad),
+                             source=self.variables[name])
+                logged = True
+        if logged:
+            self._changed("history_changed")
 
     def _evaluate(self, source: str, scope: dict, field: str):
         from engine.interpreter.expression import ExpressionError, evaluate
@@ -199,6 +219,7 @@ class SessionModel:
         self._output_source = (self.expression, tuple(self._defined.items()))
         self.lesson_pass = False
         self.graph = to_networkx(output, names=dict(self.tensors), output_name=self.output_name)
+        self._log_definitions()
         self.clear_error()
         self._set_pass(None)
         self.selected = self.selected if self.selected in self.graph else None
@@ -237,7 +258,7 @@ class SessionModel:
                        non_scalar=str(error) == NON_SCALAR_MESSAGE)
             return False
         drive(backward_pass)
-        self.passes_run += 1
+        self.edits += 1
         self._record_pass(backward_pass.steps, self.expression)
         error = self.backward_error = backward_pass.error
         if error is None:
@@ -250,10 +271,12 @@ class SessionModel:
         self._changed("step_changed", self.step)
         return error is None
 
-    def show_pass(self, backward_pass, tensors: dict) -> None:
+    def show_pass(self, backward_pass, tensors: dict, code: str = "") -> None:
         """Draw a finished ``engine.BackwardPass`` a lesson recorded, ready to animate.
 
-        ``tensors`` are the lesson's names (they label the leaves and the output). What
+        ``tensors`` are the lesson's names (they label the leaves and the output), ``code``
+        the source of the cell that ran it (its ``name.backward()`` names an output the
+        cell no longer binds, as a loop's earlier passes). What
         the pass started from (nodes earlier passes freed, each leaf's ``.grad``) is the
         pass's own record (``state_at(-1)``). The ``.grad`` states the pass made go into
         the history, as ``backward()`` records them (a buffer zeroed since the last
@@ -262,7 +285,7 @@ class SessionModel:
         from engine.graph import to_networkx
         from gui.model.lesson import names_for_pass
 
-        names, name_of_output = names_for_pass(backward_pass, tensors)
+        names, name_of_output = names_for_pass(backward_pass, tensors, code)
         self.graph = to_networkx(backward_pass.output, names=names, output_name=name_of_output)
         self.tensors = dict(names)
         self._defined = {}  # the inputs' own tensors are made again by the next forward
@@ -270,7 +293,6 @@ class SessionModel:
         self.lesson_pass = True
         self.output = backward_pass.output
         self.output_name = name_of_output
-        self.passes_run += 1
         self._record_pass(backward_pass.steps, f"{name_of_output}.backward()", zeroed=True)
         self.backward_error = backward_pass.error
         self.clear_error()
@@ -284,7 +306,15 @@ class SessionModel:
 
     def _record_pass(self, steps, source: str, *, zeroed: bool = False) -> None:
         """The ``.grad`` state each AccumulateGrad step of a pass made (``zeroed``: and a
-        ``zero_()`` before a state that starts from zeros the history has not seen)."""
+        ``zero_()`` before a state that starts from zeros the history has not seen).
+
+        A pass that changed no ``.grad`` (it stopped before any leaf) takes no number, so
+        the history counts "backward 1, backward 2" without gaps."""
+        if any(step.is_accumulation for step in steps):
+            self.passes_run += 1
+            self.shown_pass = self.passes_run
+        else:
+            self.shown_pass = None
         for step in steps:
             if not step.is_accumulation:
                 continue
@@ -308,7 +338,28 @@ class SessionModel:
         """Forget every ``.grad`` state and pass (a lesson starting from the top)."""
         self.history = []
         self.passes_run = 0
+        self.shown_pass = None
         self._changed("history_changed")
+
+    def clear(self) -> None:
+        """A clean canvas and history (a lesson opened or closed): no graph, no pass, no
+        ``.grad`` state; the inputs stay, and the next forward defines them afresh."""
+        self.tensors, self._defined, self._unlogged = {}, {}, set()
+        self.output = self.graph = None
+        self.output_name = OUTPUT_NAMES[0]
+        self._output_source = None
+        self.lesson_pass = False
+        self.backward_error = None
+        self.selected = None
+        self.history = []
+        self.passes_run = 0
+        self.clear_error()
+        self._set_pass(None)
+        self._changed("graph_changed")
+        self._changed("history_changed")
+        self._changed("pass_changed")
+        self._changed("selection_changed")
+        self._changed("step_changed", self.step)
 
     # ---- saved sessions ---------------------------------------------------------------------
 
@@ -338,6 +389,7 @@ class SessionModel:
         options = data.options or {}
         self.apply_inputs(data)
         self.tensors, self._defined, self._output_source = {}, {}, None
+        self._unlogged = set()
         self.output = self.graph = None
         self._set_pass(None)
         self.history = []
@@ -349,6 +401,7 @@ class SessionModel:
             self._replay_last_pass(history, data.passes)
             self.history = history
         self.passes_run = data.passes
+        self.shown_pass = data.passes if self.backward_pass is not None else None
         self.step = max(-1, min(int(data.step), self.last_step))
         selected = options.get("selected")
         self.selected = selected if isinstance(selected, str) and self.graph is not None \
@@ -378,6 +431,7 @@ class SessionModel:
         """Use saved ``.grad`` states (a lesson's, after its cells ran again)."""
         self.history = [dict(entry) for entry in history]
         self.passes_run = int(passes)
+        self.shown_pass = self.passes_run if self.steps else None
         self._changed("history_changed")
 
     def _set_saved_grads(self, history: list, states: dict | None = None) -> None:
@@ -453,6 +507,7 @@ class SessionModel:
                        "'NoneType' object has no attribute 'zero_' (.grad is None until the "
                        "first backward)", None, None)
             return False
+        self.edits += 1
         self.clear_error()
         self._set_pass(None)
         self._changed("history_changed")
@@ -557,8 +612,9 @@ class SessionModel:
 
     def is_pending(self, entry: dict) -> bool:
         """True for a state of the last pass that the animation has not reached yet."""
-        return (entry["event"] == "backward" and entry["pass"] == self.passes_run
-                and bool(self.steps) and entry["step"] > self.step)
+        return (entry["event"] == "backward" and entry["pass"] == self.shown_pass
+                and self.shown_pass is not None and bool(self.steps)
+                and entry["step"] > self.step)
 
     def _record(self, leaf: str, event: str, tensor, *, before=None, added=None, after=None,
                 step=None, source=None) -> None:
@@ -578,6 +634,7 @@ class SessionModel:
         self.backward_pass = backward_pass
         self.step = -1
         if backward_pass is None:
+            self.shown_pass = None
             self.steps = []
             self.failed_key = self.error_text = None
             self.freed_before = self._freed_nodes()

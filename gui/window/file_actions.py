@@ -186,9 +186,10 @@ class FileActions(QObject):
 
     def fingerprint(self) -> tuple:
         session, lesson = self.session, self.lesson
+        # what the user made: inputs, options, passes and zero_grad() of their own; a
+        # lesson's cells and passes come back by running it again, so they never ask
         return (tuple(session.variables.items()), session.expression, session.x_requires_grad,
-                session.retain_graph, session.reuse_graph, len(session.history),
-                session.passes_run, lesson.path, lesson.next_index)
+                session.retain_graph, session.reuse_graph, session.edits, lesson.path)
 
     def mark_clean(self) -> None:
         self._clean = self.fingerprint()

@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
         self.inputs.backward_requested.connect(self.backward)
         self.inputs.zero_grad_requested.connect(self.zero_grad)
         self.inputs.error_bar.ones_requested.connect(self.backward_with_ones)
-        self.lesson.passes_recorded.connect(self.passes.enqueue)
+        self.lesson.passes_recorded.connect(
+            lambda passes, tensors: self.passes.enqueue(passes, tensors, self.lesson.last_code))
         self.lesson.reloaded.connect(self._on_lesson_reloaded)
         self.lesson.restarted.connect(self._on_lesson_restarted)
         self.passes.pass_shown.connect(self._on_lesson_pass_shown)
@@ -438,10 +439,15 @@ class MainWindow(QMainWindow):
     # ---- the lesson ---------------------------------------------------------------------------
 
     def _on_lesson_reloaded(self) -> None:
-        """A lesson was opened, reloaded from disk or closed: start again from the top."""
+        """A lesson was opened, reloaded from disk or closed: start again from the top, on a
+        clean canvas and history (closed: the inputs' own graph, defined afresh)."""
         self.passes.reset()
-        if self.lesson.lesson is not None:
-            self.session.clear_history()
+        if self.lesson.lesson is not None or self.lesson.path is None:  # not a refused one
+            self.player.pause()
+            self.session.clear()
+            if self.lesson.path is None and self._first_draw_done:
+                self.inputs.commit()
+                self.session.forward()
         self._show_lessons(self.lesson.path is not None)
         if self.lesson.path is not None:
             self._focus_graph()  # Space and the arrows drive the animation, not type into x

@@ -43,9 +43,9 @@ class PassQueue(QObject, PassQueueModel):
     def _changed(self, signal: str, *args) -> None:
         getattr(self, signal).emit(*args)
 
-    def enqueue(self, passes, tensors) -> None:
+    def enqueue(self, passes, tensors, code: str = "") -> None:
         """Take the passes a cell recorded (in order); show the first if nothing plays."""
-        PassQueueModel.enqueue(self, passes, tensors)
+        PassQueueModel.enqueue(self, passes, tensors, code)
         if self.pending and not self._busy():
             self.show_next()
 
