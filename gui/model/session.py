@@ -14,7 +14,9 @@ window shows before they load.
 State kept in plain attributes (what a session file needs):
 
 - ``variables``: ``{name: definition}`` in order, x first (``{"x": "arange(4.0)"}``).
-- ``x_requires_grad``: the switch beside x (``x.requires_grad_(True)`` after defining it).
+- ``x_requires_grad``: the switch beside x (``x.requires_grad_(True)`` after defining it);
+  ``grad_switches``: the same switch for the other variables (``{"w": True}``; a name
+  not in it is used as its definition says).
 - ``expression``: the expression source (``"2 * dot(x, x)"``).
 - ``retain_graph``, ``reuse_graph``: the options of the next backward.
 - ``passes_run``: backward passes that changed a ``.grad`` so far (the history numbers
@@ -94,6 +96,7 @@ class SessionModel:
     def __init__(self):
         self.variables: dict[str, str] = {"x": DEFAULT_X}
         self.x_requires_grad = True
+        self.grad_switches: dict[str, bool] = {}
         self.expression = DEFAULT_EXPRESSION
         self.retain_graph = False
         self.reuse_graph = False
@@ -126,7 +129,8 @@ class SessionModel:
     # ---- inputs ----------------------------------------------------------------------------
 
     def set_inputs(self, variables: dict | None = None, expression: str | None = None,
-                   x_requires_grad: bool | None = None) -> None:
+                   x_requires_grad: bool | None = None,
+                   grad_switches: dict | None = None) -> None:
         """Change the sources (nothing is evaluated until ``define``/``forward``/``backward``)."""
         if variables is not None:
             self.variables = {str(name): str(source) for name, source in variables.items()}
@@ -134,7 +138,29 @@ class SessionModel:
             self.expression = str(expression)
         if x_requires_grad is not None:
             self.x_requires_grad = bool(x_requires_grad)
+        if grad_switches is not None:
+            self.grad_switches = {str(name): bool(on) for name, on in grad_switches.items()
+                                  if name != "x"}
         self._changed("inputs_changed")
+
+    def requires_grad_switch(self, name: str) -> bool:
+        """True when the switch beside variable ``name`` asks for ``requires_grad_(True)``."""
+        return self.x_requires_grad if name == "x" else self.grad_switches.get(name, False)
+
+    def outside_graph(self) -> dict:
+        """``{name: why}`` for each variable the drawn graph does not show although the
+        expression may use it: a tensor that does not require grad is no node of it."""
+        if self.graph is None:
+            return {}
+        ids = self.graph.graph["ids"]
+        notes = {}
+        for name, tensor in self.tensors.items():
+            if id(tensor) in ids or self.lesson_pass:
+                continue
+            if not tensor.requires_grad:
+                notes[name] = (f"{name} is not in the graph: it does not require grad "
+                               f"(switch on requires_grad, or requires_grad=True)")
+        return notes
 
     def define(self) -> bool:
         """Evaluate the variables whose definition changed; False (and ``error``) on failure.
@@ -155,12 +181,12 @@ class SessionModel:
                 self._fail("input", name, "ExpressionError", problem, None, name)
                 return False
             source = self.variables[name]
-            wanted = (source, self.x_requires_grad if name == "x" else None)
+            wanted = (source, self.requires_grad_switch(name))
             if self._defined.get(name) == wanted and name in self.tensors:
                 continue
             scope = {other: self.tensors[other] for other in names[:names.index(name)]
                      if other in self.tensors}
-            tensor = self._evaluate(source, scope, name)
+            tensor = self._evaluate(source, scope, name, self.requires_grad_switch(name))
             if tensor is None:
                 return False
             self.tensors[name] = tensor
@@ -186,12 +212,12 @@ class SessionModel:
         if logged:
             self._changed("history_changed")
 
-    def _evaluate(self, source: str, scope: dict, field: str):
+    def _evaluate(self, source: str, scope: dict, field: str, switch: bool = False):
         from engine.interpreter.expression import ExpressionError, evaluate
 
         try:
             value = evaluate(source, scope)
-            if field == "x" and self.x_requires_grad and not value.requires_grad:
+            if switch and not value.requires_grad:
                 value.requires_grad_(True)
         except ExpressionError as error:
             cause = error.__cause__
@@ -369,6 +395,9 @@ class SessionModel:
 
         options = {"x_requires_grad": bool(self.x_requires_grad),
                    "reuse_graph": bool(self.reuse_graph)}
+        switched = [name for name in self.variables if name != "x" and self.grad_switches.get(name)]
+        if switched:
+            options["requires_grad_on"] = ",".join(switched)
         if self.selected is not None:
             options["selected"] = self.selected
         return SessionData(variables=dict(self.variables), expression=self.expression,
@@ -422,10 +451,12 @@ class SessionModel:
             variables = {"x": DEFAULT_X, **variables}
         self.retain_graph = bool(data.retain_graph)
         self.reuse_graph = _option(options, "reuse_graph", bool, False)
+        switched = _option(options, "requires_grad_on", str, "").split(",")
         self.set_inputs(variables=variables,
                         expression=data.expression if data.expression is not None
                         else self.expression,
-                        x_requires_grad=_option(options, "x_requires_grad", bool, True))
+                        x_requires_grad=_option(options, "x_requires_grad", bool, True),
+                        grad_switches={name: True for name in switched if name in variables})
 
     def restore_history(self, history: list, passes: int) -> None:
         """Use saved ``.grad`` states (a lesson's, after its cells ran again)."""

@@ -9,7 +9,7 @@ decides what to run.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -85,11 +85,12 @@ class InputsPanel(QWidget):
         return edit
 
     def _make_table(self) -> QTableWidget:
-        table = QTableWidget(0, 2, objectName="variablesTable")
-        table.setHorizontalHeaderLabels(["name", "definition"])
+        table = QTableWidget(0, 3, objectName="variablesTable")
+        table.setHorizontalHeaderLabels(["name", "definition", "requires_grad"])
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeToContents)
         table.setSelectionBehavior(QAbstractItemView.SelectRows)
         table.setTabKeyNavigation(False)
         table.setToolTip("More tensors, e.g. w = tensor([1., 2., 3., 4.], requires_grad=True)")
@@ -163,11 +164,22 @@ class InputsPanel(QWidget):
                 variables[name] = self._cell(row, 1)
         return variables
 
+    def grad_switches(self) -> dict:
+        """``{name: on}`` of the requires_grad switch of each row of the table."""
+        switches = {}
+        for row in range(self.table.rowCount()):
+            name = self._cell(row, 0).strip()
+            item = self.table.item(row, 2)
+            if name and name != "x" and name not in switches:
+                switches[name] = item is not None and item.checkState() == Qt.Checked
+        return switches
+
     def commit(self) -> None:
         """Give the session what the fields say."""
         self.session.set_inputs(variables=self.variables(),
                                 expression=self.expression_input.text(),
-                                x_requires_grad=self.requires_grad_check.isChecked())
+                                x_requires_grad=self.requires_grad_check.isChecked(),
+                                grad_switches=self.grad_switches())
         self.session.retain_graph = self.retain_graph_check.isChecked()
         self.session.reuse_graph = self.reuse_graph_check.isChecked()
 
@@ -181,11 +193,14 @@ class InputsPanel(QWidget):
             self.requires_grad_check.setChecked(session.x_requires_grad)
             self.retain_graph_check.setChecked(session.retain_graph)
             self.reuse_graph_check.setChecked(session.reuse_graph)
-            extra = [(name, source) for name, source in session.variables.items() if name != "x"]
-            if extra != [(n, s) for n, s in self.variables().items() if n != "x"]:
+            extra = [(name, source, session.requires_grad_switch(name))
+                     for name, source in session.variables.items() if name != "x"]
+            switches = self.grad_switches()
+            if extra != [(n, s, switches.get(n, False)) for n, s in self.variables().items()
+                         if n != "x"]:
                 self.table.setRowCount(0)
-                for name, source in extra:
-                    self._append_row(name, source)
+                for name, source, on in extra:
+                    self._append_row(name, source, on)
             self._update_table_visibility()
         finally:
             self._loading = False
@@ -194,11 +209,17 @@ class InputsPanel(QWidget):
         item = self.table.item(row, column)
         return item.text() if item is not None else ""
 
-    def _append_row(self, name: str, source: str) -> None:
+    def _append_row(self, name: str, source: str, requires_grad: bool = False) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(name))
         self.table.setItem(row, 1, QTableWidgetItem(source))
+        switch = QTableWidgetItem("")
+        switch.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable)
+        switch.setCheckState(Qt.Checked if requires_grad else Qt.Unchecked)
+        switch.setToolTip(f"{name}.requires_grad_(True): the graph has {name} and autograd "
+                          f"fills {name}.grad (off: as the definition says)")
+        self.table.setItem(row, 2, switch)
 
     def _update_table_visibility(self) -> None:
         has_rows = self.table.rowCount() > 0
@@ -241,7 +262,7 @@ class InputsPanel(QWidget):
         name = next(n for n in ("w", "b", "v", "u", "z", "a", "c", "d") + tuple(
             f"w{i}" for i in range(MAX_VARIABLES + 1)) if n not in taken)
         self._loading = True
-        self._append_row(name, "tensor([1., 2., 3., 4.], requires_grad=True)")
+        self._append_row(name, "tensor([1., 2., 3., 4.])", requires_grad=True)
         self._loading = False
         self._update_table_visibility()
         self.table.setCurrentCell(self.table.rowCount() - 1, 1)
