@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gui.model.files import give_normal_mode
+
 __all__ = [
     "SessionData", "SessionFileError", "save_session", "load_session", "session_to_json",
     "history_entry", "EVENTS",
@@ -270,6 +272,7 @@ def save_session(path, data: SessionData) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                              dir=path.parent)
+        give_normal_mode(handle)  # mkstemp makes it owner-only, whatever the umask
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             handle = None
             stream.write(text)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gui.model.files import give_normal_mode
+
 __all__ = [
     "ExportError", "export_graph", "export_animation", "export_file", "mp4_available",
     "MP4_UNAVAILABLE", "GRAPH_FORMATS", "ANIMATION_FORMATS", "FORMATS", "check_target",
@@ -321,6 +323,7 @@ class _atomic:  # noqa: N801 - a context manager used like a function
         except OSError as error:
             raise ExportError(f"cannot write in {str(folder)!r}: "
                               f"{error.strerror or error}") from None
+        give_normal_mode(handle)  # mkstemp makes it owner-only, whatever the umask
         os.close(handle)
         self.temporary = Path(name)
         return self.temporary

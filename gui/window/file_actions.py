@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog
 
 __all__ = ["FileActions", "APP_TITLE", "MAX_RECENT", "OPEN_FILTER"]
@@ -26,6 +26,7 @@ __all__ = ["FileActions", "APP_TITLE", "MAX_RECENT", "OPEN_FILTER"]
 APP_TITLE = "Autograd, step by step"
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
+EXPORT_FOLDER_KEY = "export/folder"
 OPEN_FILTER = "Lessons and sessions (*.py *.json);;Lessons (*.py);;Sessions (*.json)"
 
 
@@ -301,6 +302,16 @@ class FileActions(QObject):
             return False
         return self.open_interactively(path)
 
+    def export_folder(self) -> str:
+        """Where an export is proposed: the last export's folder, else the user's documents,
+        else the current folder (never the folder of a built-in lesson, inside the app)."""
+        documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+        last = self.window.settings.value(EXPORT_FOLDER_KEY)
+        for folder in (last if isinstance(last, str) else "", documents, os.getcwd()):
+            if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
+                return folder
+        return str(Path.home())
+
     def _folder(self) -> str:
         for path in [self.path, self.lesson.path] + self.recent_files():
             if path and os.path.isdir(os.path.dirname(path)):
@@ -371,6 +382,7 @@ class FileActions(QObject):
 
     def _done(self, path) -> None:
         path = os.path.abspath(os.fspath(path))
+        self.window.settings.setValue(EXPORT_FOLDER_KEY, os.path.dirname(path))
         self.window.statusBar().showMessage(f"Exported {path}", 8000)
         self.exported.emit(path)
 
@@ -390,7 +402,7 @@ class FileActions(QObject):
                 Path(self.lesson.path).stem if self.lesson.path else "graph")
         if kind == "animation":
             name += "-backward"
-        return ExportDialog(kind, export, self.window, folder=self._folder(), name=name,
+        return ExportDialog(kind, export, self.window, folder=self.export_folder(), name=name,
                             size_of=size_of if graph is not None else None)
 
     def ask_export(self, kind: str) -> None:
@@ -411,3 +423,4 @@ class FileActions(QObject):
 
 _ANSWERS = {QMessageBox.Save: "save", QMessageBox.Discard: "discard",
             QMessageBox.Cancel: "cancel"}
+

@@ -67,6 +67,7 @@ class ExportDialog(QDialog):
         self.path_edit.setToolTip(".png, .svg or .pdf" if kind == "graph" else
                                   ".gif" + (" or .mp4" if mp4_available() else ""))
         browse = QPushButton("&Browse…", objectName="exportBrowse")
+        browse.setAutoDefault(False)  # Enter in the file field exports, never browses
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
