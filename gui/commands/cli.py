@@ -406,9 +406,9 @@ def _run_passes(session, count: int, leaves: dict) -> list[_PassRecord]:
     """Call backward ``count`` times on the session's output; stop at the first error."""
     records = []
     for number in range(1, count + 1):
-        started = session.passes_run
+        before = session.backward_pass
         ok = session.backward()
-        made = session.passes_run > started  # else torch refused to start the pass
+        made = session.backward_pass is not before  # else torch refused to start the pass
         backward = session.backward_pass if made else None
         records.append(_PassRecord(
             number, list(backward.steps) if backward else [], session.backward_error,
