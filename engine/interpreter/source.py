@@ -135,7 +135,7 @@ _TWINS = {
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u200e",
               "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
               "\u2068", "\u2069"}
-_OUTSIDE_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
+_OUTSIDE_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e\t]")  # a tab is whitespace, as in Python
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
 _LESSON_SCAN = re.compile(
     r"""(?P<comment>\#[^\r\n]*)"""
@@ -257,8 +257,8 @@ def parse_expression(source: str) -> tuple[ast.Expression, SourceText]:
     text = SourceText(source)
     if not source.strip():
         raise text.error("the expression is empty", 0)
-    stripped = source.lstrip(" ")
-    indent = len(source) - len(stripped)  # leading spaces are fine in an input field
+    stripped = source.lstrip(" \t")
+    indent = len(source) - len(stripped)  # leading spaces and tabs are fine in a field
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:

@@ -278,8 +278,13 @@ CONFUSABLES = [
     ("\uff58 + 1", "'x'"),             # fullwidth x
     ("x \u2264 1", "'<='"),
     ("x\u00b2", "'**2'"),
-    ("x\t+ 1", "' '"),
 ]
+
+
+@pytest.mark.parametrize("source", ["x\t+ 1", "\tx + 1", "x +\t\t1", " \t x + 1"])
+def test_a_tab_is_whitespace_as_in_python(source, variables):
+    """Pasted from an editor: Python reads a tab as a space, and so does the app."""
+    assert evaluate(source, variables).tolist() == evaluate("x + 1", variables).tolist()
 
 
 @pytest.mark.parametrize(("source", "twin"), CONFUSABLES)

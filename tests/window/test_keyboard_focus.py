@@ -115,3 +115,10 @@ def test_a_typing_mistake_keeps_the_keyboard_in_its_field(qtbot, window):
     expression.end(False)  # the mistake is marked (selected); type after it
     press(qtbot, window, Qt.Key_ParenRight)
     assert expression.text() == "x.sum()"
+
+
+def test_a_pasted_tab_in_the_expression_is_whitespace(qtbot, window):
+    field(window, "expressionInput").setText("2 *\tdot(x,\tx)")  # pasted from an editor
+    assert window.backward()
+    assert window.session.error is None
+    assert window.session.history[-1]["after"] == [0.0, 4.0, 8.0, 12.0]
