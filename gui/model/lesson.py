@@ -78,7 +78,7 @@ def names_for_pass(backward_pass, tensors: dict, code: str = "") -> tuple[dict, 
     name the cell's ``code`` calls ``.backward()`` on (a loop's earlier passes, whose
     output the name no longer holds), else ``"output"`` (``(x * x).sum().backward()``).
 
-    >>> names_for_pass(None, {}, "for _ in range(3):\n    loss = f()\n    loss.backward()")
+    >>> names_for_pass(None, {}, "for _ in range(3):\\n    loss = f()\\n    loss.backward()")
     ({}, 'loss')
     """
     names = {name: tensor for name, tensor in tensors.items()

@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setStretchFactor(2, 1)
         self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.splitterMoved.connect(self._on_splitter_moved)
         self.lessons.hide()  # until a lesson is opened
         self.main_splitter.setSizes([0, 860, 420])
         central = QWidget()
@@ -462,9 +463,15 @@ class MainWindow(QMainWindow):
         self.lessons.setVisible(visible)
         if visible:
             sizes = self.main_splitter.sizes()
-            width = min(LESSONS_WIDTH, max(sum(sizes) // 3, 200))
-            graph = max(sizes[1] - width, 200)
-            self.main_splitter.setSizes([width, graph, sizes[2]])
+            total = sum(sizes)
+            width = max(200, min(self.lessons_width, total * 2 // 3))  # as last dragged
+            side = min(sizes[2], max(total - width - 200, 0))
+            self.main_splitter.setSizes([width, max(total - width - side, 200), side])
+
+    def _on_splitter_moved(self, *_args) -> None:
+        """Dragging the lessons panel wider or narrower: remembered (here and in settings)."""
+        if self.lessons.isVisible():
+            self.lessons_width = self.main_splitter.sizes()[0]
 
     def _on_lesson_pass_shown(self, _number: int) -> None:
         if self.side_tabs.currentWidget() is self.inspector:
@@ -577,6 +584,8 @@ class MainWindow(QMainWindow):
                 pass
         self._splitter_sizes = {key: _sizes_setting(settings.value(key))
                                 for key in ("window/mainSplitter", "window/sideSplitter")}
+        self.lessons_width = _int(settings.value("window/lessonsWidth"), LESSONS_WIDTH, 200,
+                                  4000)
         variables = _variables_setting(settings.value("inputs/variables"))
         expression = settings.value("inputs/expression", DEFAULT_EXPRESSION)
         expression = expression if isinstance(expression, str) else DEFAULT_EXPRESSION
@@ -602,6 +611,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/mainSplitter", json.dumps(self.main_splitter.sizes()[1:]))
         settings.setValue("window/sideSplitter", json.dumps(self.side_splitter.sizes()))
+        settings.setValue("window/lessonsWidth", self.lessons_width)
         settings.setValue("inputs/variables", json.dumps(self.session.variables))
         settings.setValue("inputs/expression", self.session.expression)
         settings.setValue("inputs/xRequiresGrad", self.session.x_requires_grad)

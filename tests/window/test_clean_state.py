@@ -102,3 +102,19 @@ def test_the_question_comes_when_the_user_s_own_work_would_be_lost(window, monke
     window.inputs.commit()  # typed inputs are the user's too
     assert window.files.open_interactively(str(LESSON_2))
     assert len(questions) == 2
+
+
+def test_the_lessons_panel_keeps_the_width_it_was_dragged_to(window, qtbot, settings):
+    from gui.window.main_window import MainWindow
+
+    window.open_path(str(LESSON_1))
+    sizes = window.main_splitter.sizes()
+    window.main_splitter.setSizes([400, sum(sizes) - 400 - sizes[2], sizes[2]])
+    window.main_splitter.splitterMoved.emit(400, 1)  # as a drag of the handle reports it
+    window.close_lesson()
+    window.open_path(str(LESSON_2))
+    assert window.main_splitter.sizes()[0] == 400
+    window.save_settings()
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    assert again.lessons_width == 400
