@@ -109,12 +109,25 @@ def test_the_lessons_panel_keeps_the_width_it_was_dragged_to(window, qtbot, sett
 
     window.open_path(str(LESSON_1))
     sizes = window.main_splitter.sizes()
-    window.main_splitter.setSizes([400, sum(sizes) - 400 - sizes[2], sizes[2]])
-    window.main_splitter.splitterMoved.emit(400, 1)  # as a drag of the handle reports it
+    window.main_splitter.setSizes([380, sum(sizes) - 380 - sizes[2], sizes[2]])
+    window.main_splitter.splitterMoved.emit(380, 1)  # as a drag of the handle reports it
     window.close_lesson()
     window.open_path(str(LESSON_2))
-    assert window.main_splitter.sizes()[0] == 400
+    assert window.main_splitter.sizes()[0] == 380
     window.save_settings()
     again = MainWindow(settings=settings)
     qtbot.addWidget(again)
-    assert again.lessons_width == 400
+    assert again.lessons_width == 380
+
+
+def test_the_step_caption_stays_readable_at_1280_with_a_lesson_open(window, qtbot):
+    window.resize(1280, 800)
+    window.open_path(str(LESSON_1))
+    window.lessons.run_all_action.trigger()
+    window.passes.skip_to_last()
+    window.session.set_step(window.session.last_step)
+    qtbot.wait(50)
+    label = window.playback.step_label
+    last = len(window.session.steps)
+    assert label.text() == f"step {last} of {last}: AccumulateGrad"
+    assert label.shown_text() in (label.text(), f"{last}/{last} AccumulateGrad")  # not "step 2 o…"

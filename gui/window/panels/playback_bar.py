@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from gui.window.player import SPEEDS_MS
 
-__all__ = ["PlaybackBar", "ElidedLabel", "step_caption"]
+__all__ = ["PlaybackBar", "ElidedLabel", "step_caption", "short_step_caption"]
 
 
 def step_caption(session) -> str:
@@ -36,12 +36,35 @@ def step_caption(session) -> str:
     return f"step {session.step + 1} of {total}: {name}"
 
 
+def short_step_caption(session) -> str:
+    """The caption where "step 3 of 5: AccumulateGrad" has no room: "3/5 AccumulateGrad"."""
+    if not session.steps or session.step < 0 or session.error:
+        return step_caption(session)
+    step = session.steps[session.step]
+    name = "AccumulateGrad" if step.is_accumulation else step.name
+    return f"{session.step + 1}/{len(session.steps)} {name}"
+
+
 class ElidedLabel(QLabel):
-    """A one-line label drawn with '…' when cut short; ``text()`` stays whole."""
+    """A one-line label drawn with '…' when cut short; ``text()`` stays whole.
+
+    ``short_text``, when set, is drawn instead of cutting the text, if it fits.
+    """
+
+    short_text = ""
+
+    def shown_text(self) -> str:
+        """What the label draws at its present width."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        for text in (self.text(), self.short_text):
+            if text and metrics.horizontalAdvance(text) <= width:
+                return text
+        return metrics.elidedText(self.short_text or self.text(), Qt.ElideRight, width)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width())
+        shown = self.shown_text()
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignVCenter),
                                   self.palette(), self.isEnabled(), shown,
@@ -65,15 +88,16 @@ class PlaybackBar(QWidget):
         self.step_slider.setAccessibleName("animation position")
         self.step_label = ElidedLabel(objectName="stepLabel")
         self.step_label.setToolTip("Where the animation is")
-        # an explicit minimum: a long caption is cut rather than widening the window
-        # (the graph says it too)
-        self.step_label.setMinimumWidth(70)
-        self.step_slider.setMinimumWidth(80)
+        # an explicit minimum: a long caption is cut (or shortened to "3/5 MulBackward0")
+        # rather than widening the window (the graph says it too); the sliders give way
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
+            "88/88 AccumulateGrad") + 6)
+        self.step_slider.setMinimumWidth(40)
         self.speed_slider = QSlider(Qt.Horizontal, objectName="speedSlider")
         self.speed_slider.setRange(1, len(SPEEDS_MS))
         self.speed_slider.setValue(player.speed)
         self.speed_slider.setMaximumWidth(120)
-        self.speed_slider.setMinimumWidth(60)
+        self.speed_slider.setMinimumWidth(40)
         self.speed_slider.setToolTip("Animation speed")
         self.speed_slider.setAccessibleName("animation speed")
         speed_label = QLabel("spee&d")
@@ -123,6 +147,7 @@ class PlaybackBar(QWidget):
             self.step_slider.blockSignals(True)
             self.step_slider.setValue(index)
             self.step_slider.blockSignals(False)
+        self.step_label.short_text = short_step_caption(session)
         self.step_label.setText(step_caption(session))
 
     def _on_slider_moved(self, value: int) -> None:
