@@ -310,11 +310,11 @@ class Interpreter:
         """``left <symbol> right`` with the size checks made before the work."""
         if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
             self.guard_sequence_operation(symbol, left, right, at)
-        elif _is_int(left) and _is_int(right) and symbol == "**":
+        if _is_int(left) and _is_int(right) and symbol == "**":
             _guard_integer_power(left, right, self, at)
         elif symbol == "@":
             self.guard("matmul", matmul, (left, right), {}, at)
-        elif _is_array(left) or _is_array(right):
+        elif _is_array(left) or _is_array(right):  # a list operand broadcasts too (fails closed)
             self.guard(f"'{symbol}'", elementwise, (left, right), {}, at)
         return self.check_value(self.run(at, function, left, right), at)
 

@@ -183,6 +183,22 @@ def concat(args, kwargs) -> int:
     return sum(_numel(_shape_of(t) or ()) for t in tensors if _shape_of(t) is not None)
 
 
+MAX_PARTS = 100_000  # tensors one unbind() may make (each is a Python object)
+
+
+def unbind(args, kwargs) -> int:
+    """unbind() makes one tensor per slice: refuse a million tensor objects at once."""
+    shapes = _arrays(args[:1], {})
+    if not shapes or not shapes[0]:
+        return 0
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    shape = shapes[0]
+    parts = shape[_int(dim)] if -len(shape) <= _int(dim) < len(shape) else 0
+    if parts > MAX_PARTS:
+        raise GuardError(f"unbind() would make {parts:,} tensors (limit {MAX_PARTS:,})")
+    return _numel(shape)
+
+
 def matmul(args, kwargs) -> int:
     """Elements of a matrix product; refuses products whose work would be too large."""
     shapes = _arrays(args, kwargs)

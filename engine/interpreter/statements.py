@@ -311,6 +311,12 @@ class _Missing(Exception):  # noqa: N818 - lookup signal
     pass
 
 
+class _Enough(Exception):  # noqa: N818 - a repr is long enough
+    pass
+
+
+MAX_SHOWN = 100_000  # characters of one repr or str of a container
+
 def limit_error(error: ExpressionError) -> ExpressionError:
     """Mark an error as a limit: no ``except`` catches it."""
     error.limit = True
@@ -1099,6 +1105,11 @@ class LessonInterpreter(Interpreter):
         else:
             raise self.run_error(TypeError(f"'{_type_name(callee)}' object is not callable"),
                                  at)
+        if isinstance(bound, (Namespace, np.ndarray)):
+            try:
+                _numeric_dtypes(args if name == "astype" else (), kwargs)
+            except GuardError as refusal:
+                raise limit_error(self.fail(str(refusal), at)) from None
         guarded = args if bound is None or not isinstance(
             bound, (self.backend.tensor_type, np.ndarray, str, list, dict, set, tuple)) else [
             bound, *args]
@@ -1184,16 +1195,68 @@ class LessonInterpreter(Interpreter):
                     return text
             if value.base is not None:
                 return repr(value.base).replace(type(value.base).__name__, value.cls.name, 1)
+        if isinstance(value, (list, tuple, dict, set)):
+            return self.repr_of(value)
         return str(value)
 
-    def repr_of(self, value) -> str:
+    def repr_of(self, value, limit: int = MAX_SHOWN) -> str:
+        """``repr(value)``, made piece by piece and stopped past ``limit`` characters.
+
+        A list of a million tensors would take Python 20 s to print in one call that no
+        clock can interrupt; here each item is a step, and what does not fit is cut.
+        """
+        parts: list[str] = []
+        budget = [limit]
+        try:
+            self._repr_into(value, parts, budget, 0)
+        except _Enough:
+            parts.append(f"… (cut at {limit:,} characters)")
+        return "".join(parts)
+
+    def _repr_into(self, value, parts: list, budget: list, depth: int) -> None:
+        def add(text: str) -> None:
+            if len(text) > budget[0]:
+                parts.append(text[:max(budget[0], 0)])
+                raise _Enough
+            budget[0] -= len(text)
+            parts.append(text)
+
+        if depth > 40:
+            add("...")
+            return
+        if type(value) in (list, tuple, set, dict):
+            self.tick()
+            if isinstance(value, dict):
+                opening, closing, items = "{", "}", list(value.items())
+            elif isinstance(value, set):
+                if not value:
+                    add("set()")
+                    return
+                opening, closing, items = "{", "}", list(value)
+            else:
+                opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+                items = value
+            add(opening)
+            for position, item in enumerate(items):
+                if position:
+                    add(", ")
+                if isinstance(value, dict):
+                    self._repr_into(item[0], parts, budget, depth + 1)
+                    add(": ")
+                    self._repr_into(item[1], parts, budget, depth + 1)
+                else:
+                    self._repr_into(item, parts, budget, depth + 1)
+            if isinstance(value, tuple) and len(value) == 1:
+                add(",")
+            add(closing)
+            return
         if isinstance(value, Instance):
             _, method = value.cls.lookup("__repr__")
-            if isinstance(method, UserFunction):
-                return self.text_of(value)
-            if value.base is not None:
-                return self.text_of(value)
-        return repr(value)
+            if isinstance(method, UserFunction) or value.base is not None:
+                add(self.text_of(value) if isinstance(method, UserFunction) or (
+                    value.base is not None) else repr(value))
+                return
+        add(repr(value))
 
     def binary(self, function, symbol: str, left, right, at: int):
         if symbol == "%" and isinstance(left, str):
@@ -1457,6 +1520,22 @@ class LessonInterpreter(Interpreter):
 
 
 _MISSING = object()
+
+
+_NUMERIC = (bool, int, float, np.bool_, np.float16, np.float32, np.float64, np.int8, np.int16,
+            np.int32, np.int64, np.uint8)
+
+
+def _numeric_dtypes(args, kwargs) -> None:
+    """numpy in a lesson makes numbers only: a dtype of huge strings or objects is refused."""
+    for dtype in (*args[:1], kwargs.get("dtype", float)):
+        try:
+            kind = np.dtype(dtype) if not isinstance(dtype, str) or len(dtype) < 12 else None
+        except TypeError:
+            kind = None
+        if kind is None or kind.kind not in "biuf":
+            raise GuardError("numpy in a lesson works with numbers only (bool, int, float "
+                             "dtypes)")
 
 
 def _range_length(steps: range) -> int:

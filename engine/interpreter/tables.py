@@ -24,6 +24,7 @@ from engine.interpreter.limits import (
     nothing,
     outer,
     sizes,
+    unbind,
 )
 from engine.interpreter.source import SourceText
 
@@ -35,7 +36,7 @@ LESSON = "lesson"
 _ELEMENTWISE = ("add sub mul div neg pow reciprocal exp log sqrt abs sin cos tanh sigmoid relu "
                 "clamp clip maximum minimum sum mean max min softmax log_softmax eq ne lt le gt "
                 "ge allclose clone reshape flatten").split()
-_VIEWS = "transpose t permute unsqueeze squeeze unbind equal".split()
+_VIEWS = "transpose t permute unsqueeze squeeze equal".split()
 
 # torch.<name>(...): the functions an expression or lesson may call, with their size guard.
 FUNCTIONS = {
@@ -46,7 +47,7 @@ FUNCTIONS = {
     "dot": matmul, "mv": matmul, "mm": matmul, "matmul": matmul, "outer": outer,
     "cat": concat, "stack": concat,
     **dict.fromkeys(_ELEMENTWISE, elementwise),
-    **dict.fromkeys(_VIEWS, nothing),
+    **dict.fromkeys(_VIEWS, nothing), "unbind": unbind,
 }
 # Only as ``with torch.no_grad():`` (and calls) in lessons: they change the global grad mode.
 GRAD_MODES = {"no_grad": nothing, "enable_grad": nothing, "set_grad_enabled": nothing}
@@ -54,7 +55,7 @@ VALUES = {"float32", "float64", "int64", "bool", "float", "double", "long"}
 
 TENSOR_METHODS = {
     **dict.fromkeys(_ELEMENTWISE, elementwise),
-    **dict.fromkeys(_VIEWS, nothing),
+    **dict.fromkeys(_VIEWS, nothing), "unbind": unbind,
     "dot": matmul, "mv": matmul, "mm": matmul, "matmul": matmul, "outer": outer,
     "view": nothing, "float": elementwise, "double": elementwise, "long": elementwise,
     "bool": elementwise, "to": elementwise, "type_as": elementwise,
