@@ -915,8 +915,6 @@ class LessonInterpreter(Interpreter):
         return instance
 
     # -- attributes --
-    def get_attribute(self, owner, attr: str, at: int):
-        return self.member(owner, attr, at)[0]
 
     def member(self, owner, attr: str, at: int):
         """(value, guard): what ``owner.attr`` is, from the tables (guard for a call)."""
@@ -1048,10 +1046,14 @@ class LessonInterpreter(Interpreter):
     def eval_Attribute(self, node):  # noqa: N802
         owner = self.evaluate_node(node.value)
         at = self.source.node_end(node) - len(node.attr)
-        value, guard = self.member(owner, node.attr, at)
+        return self.get_attribute(owner, node.attr, at)
+
+    def get_attribute(self, owner, attr: str, at: int):
+        """``owner.attr`` as a value: a table's function keeps its guard for a later call."""
+        value, guard = self.member(owner, attr, at)
         if guard is not None and callable(value) and not isinstance(
                 value, (UserFunction, BoundMethod, UserClass, _Table, type)):
-            value = _Table(value, guard, node.attr)  # callable later (f = math.sqrt; f(2))
+            value = _Table(value, guard, attr)  # callable later (f = math.sqrt; f(2))
         return value
 
     # -- calls --
