@@ -46,7 +46,7 @@ def _nearer_torch(ufunc, data: np.ndarray) -> np.ndarray:
     matching every bit would need SLEEF's own polynomial kernels.
     """
     if data.dtype == np.float32:
-        return ufunc(data.astype(np.float64)).astype(np.float32)
+        return ufunc(data, dtype=np.float64).astype(np.float32)
     return ufunc(data)
 
 
