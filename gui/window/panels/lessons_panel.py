@@ -20,8 +20,16 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPalette
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontMetrics,
+    QImage,
+    QKeySequence,
+    QPalette,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -35,13 +43,19 @@ from PySide6.QtWidgets import (
 from gui.window.lesson_session import LessonSession, has_code
 from gui.window.presenter import active_palette, monospace_font
 
-__all__ = ["LessonsPanel", "cells_html", "NEXT_KEYS", "RUN_ALL_KEYS", "RESTART_KEYS"]
+__all__ = ["LessonsPanel", "cells_html", "shown_text", "NEXT_KEYS", "RUN_ALL_KEYS",
+           "RESTART_KEYS", "MAX_LINE_SHOWN", "MAX_OUTPUT_SHOWN", "MAX_CODE_LINES_SHOWN"]
 
 NEXT_KEYS = ("Shift+Return", "Shift+Enter")
 RUN_ALL_KEYS = ("Ctrl+Shift+Return", "Ctrl+Shift+Enter")
 RESTART_KEYS = ("Ctrl+Shift+R",)
 MONOSPACE = "'DejaVu Sans Mono', Menlo, Consolas, monospace"
 _INLINE_TAGS = re.compile(r"&lt;(/?)(sup|sub|b|i|em|strong|code)&gt;")
+# What the panel renders of a cell (the rest is cut with a visible marker): rich text
+# costs time per character, and a 100,000-character line would cost seconds per render.
+MAX_LINE_SHOWN = 400
+MAX_OUTPUT_SHOWN = 20_000
+MAX_CODE_LINES_SHOWN = 400
 
 
 class LessonsPanel(QWidget):
@@ -57,6 +71,8 @@ class LessonsPanel(QWidget):
         self.session = session
         self.setObjectName("lessonsPanel")
         self._scroll_to: int | None = None
+        self._fragments: dict = {}  # each cell's rendered HTML, rebuilt only when it changes
+        self._images: dict = {}  # id(figure) -> (figure, url) of the plots a cell drew
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
@@ -191,7 +207,8 @@ class LessonsPanel(QWidget):
         self._update_controls()
         scroll = self.cells_view.verticalScrollBar().value()
         self.cells_view.document().setDefaultStyleSheet(f"pre {{ font-family: {MONOSPACE}; }}")
-        self.cells_view.setHtml(cells_html(session, _colours(self)))
+        self.cells_view.setHtml(cells_html(session, _colours(self), image_url=self._image_url,
+                                           cache=self._fragments))
         target, self._scroll_to = self._scroll_to, None
         if target is None:
             self.cells_view.verticalScrollBar().setValue(scroll)
@@ -199,6 +216,26 @@ class LessonsPanel(QWidget):
             self.cells_view.verticalScrollBar().setValue(0)
         else:
             self.cells_view.scrollToAnchor(f"cell{target}")
+
+    def _image_url(self, figure) -> str | None:
+        """The document's resource URL of a cell's plot (drawn once, Qt-free, as PNG)."""
+        known = self._images.get(id(figure))
+        if known is not None and known[0] is figure:
+            url = known[1]
+        else:
+            from gui.picture.lesson_plot import png_bytes
+
+            try:
+                image = QImage.fromData(png_bytes(figure, dpi=72))
+            except (ValueError, TypeError, OverflowError):
+                return None
+            if len(self._images) > 200:
+                self._images.clear()
+            url = f"plot:{len(self._images)}-{id(figure)}"
+            self._images[id(figure)] = (figure, url)
+            self.cells_view.document().addResource(QTextDocument.ImageResource, QUrl(url),
+                                                   image)
+        return url
 
     def _update_controls(self) -> None:
         session = self.session
@@ -272,8 +309,43 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def cells_html(session: LessonSession, colours: dict) -> str:
-    """The whole notebook as Qt rich text (one table per cell, anchors ``cellN``)."""
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    keep = limit
+    for _ in range(3):  # the marker's length depends on the count it gives
+        marker = f"… ({len(text) - keep:,} more characters)"
+        keep = max(limit - len(marker), 0)
+    return text[:keep] + f"… ({len(text) - keep:,} more characters)"
+
+
+def shown_text(text: str, limit: int = MAX_OUTPUT_SHOWN, line_limit: int = MAX_LINE_SHOWN) -> str:
+    """What the panel shows of a text: long lines and long texts cut, with a marker.
+
+    >>> shown_text("x" * 500, line_limit=40)
+    'xxxxxxxxxxxxxxxxx… (483 more characters)'
+    >>> shown_text("ab\\ncd\\nef" * 10, limit=40)
+    'ab\\ncd\\nefab\\ncd\\nefab… (62 more characters)'
+    """
+    head = text[:limit + line_limit]
+    shown = "\n".join(_cut(line, line_limit) for line in head.split("\n"))
+    if len(text) > limit or len(shown) > limit:
+        kept = _cut(shown, limit)
+        hidden = len(text) - len(head)
+        if hidden:
+            kept = kept.rsplit("… (", 1)[0] if "… (" in kept else kept
+            kept += f"… ({len(text) - len(kept):,} more characters)"
+        return kept
+    return shown
+
+
+def cells_html(session: LessonSession, colours: dict, *, image_url=None,
+               cache: dict | None = None) -> str:
+    """The whole notebook as Qt rich text (one table per cell, anchors ``cellN``).
+
+    ``image_url(figure)`` names a cell's plot in the document; ``cache`` keeps each
+    cell's HTML between renders, so a change re-renders only the cells it touched.
+    """
     if session.lesson is None:
         if session.source is not None and session.error:
             return _source_with_error(session.source, session.error_line, colours)
@@ -284,23 +356,40 @@ def cells_html(session: LessonSession, colours: dict) -> str:
     upcoming = next((cell.index for cell in cells
                      if cell.index >= session.next_index and has_code(cell)), None)
     parts = []
+    fresh = {}
+    colour_key = tuple(sorted(colours.items()))
     for cell in cells:
-        if cell.kind == "markdown":
-            parts.append(_markdown_html(cell, colours))
-        else:
-            parts.append(_code_html(session, cell, cell.index == upcoming, colours))
+        result = session.results[cell.index] if cell.kind != "markdown" else None
+        key = (cell.index, id(cell), id(result), session.counts[cell.index]
+               if cell.kind != "markdown" else None, cell.index == upcoming, colour_key)
+        fragment = cache.get(key) if cache is not None else None
+        if fragment is None:
+            if cell.kind == "markdown":
+                fragment = _markdown_html(cell, colours)
+            else:
+                fragment = _code_html(session, cell, cell.index == upcoming, colours, image_url)
+        fresh[key] = fragment
+        parts.append(fragment)
+    if cache is not None:
+        cache.clear()
+        cache.update(fresh)
     if upcoming is None:
         parts.append(f"<p style='color:{colours['muted']}'>— end of lesson —</p>")
     return "".join(parts)
 
 
-def _code_html(session: LessonSession, cell, is_next: bool, colours: dict) -> str:
+def _code_html(session: LessonSession, cell, is_next: bool, colours: dict,
+               image_url=None) -> str:
     result = session.results[cell.index]
     count = session.counts[cell.index]
     error_line = None
     if result is not None and result.exception is not None:
         error_line = getattr(result.exception, "lineno", None)
     lines = cell.source.rstrip("\n").split("\n")
+    hidden_lines = max(len(lines) - MAX_CODE_LINES_SHOWN, 0)
+    lines = [shown_text(line, MAX_LINE_SHOWN) for line in lines[:MAX_CODE_LINES_SHOWN]]
+    if hidden_lines:
+        lines.append(f"… ({hidden_lines:,} more lines)")
     width = len(str(cell.lineno + len(lines)))
     gutter, code = [], []
     for number, line in enumerate(lines, start=cell.lineno):
@@ -326,23 +415,31 @@ def _code_html(session: LessonSession, cell, is_next: bool, colours: dict) -> st
         f"{_lines(code)}</pre></td></tr>",
     ]
     if result is not None:
-        rows.append(_output_html(result, count, colours))
+        rows.append(_output_html(result, count, colours, image_url))
     return (f"<a name='cell{cell.index}'></a><table width='100%' cellspacing='0' "
             f"cellpadding='3' bgcolor='{background}' style='margin-bottom: 8px'>"
             f"{''.join(rows)}</table>")
 
 
-def _output_html(result, count, colours: dict) -> str:
+def _output_html(result, count, colours: dict, image_url=None) -> str:
     pieces = []
     if result.output:
-        pieces.append(_escape(result.output.rstrip("\n")))
+        pieces.append(_escape(shown_text(result.output.rstrip("\n"))))
     if result.value is not None:
-        pieces.append(_escape(result.value))
-    for warning in result.warnings:
-        pieces.append(f"<span style='color:{colours['muted']}'>{_escape(warning)}</span>")
+        pieces.append(_escape(shown_text(result.value)))
+    for warning in result.warnings[:20]:
+        pieces.append(f"<span style='color:{colours['muted']}'>"
+                      f"{_escape(shown_text(warning))}</span>")
     if result.error is not None:
-        pieces.append(f"<span style='color:{colours['error']}'><b>{_escape(result.error)}"
-                      f"</b></span>")
+        pieces.append(f"<span style='color:{colours['error']}'><b>"
+                      f"{_escape(shown_text(result.error))}</b></span>")
+    images = []
+    for figure in getattr(result, "plots", ()) if image_url is not None else ():
+        url = image_url(figure)
+        if url is not None:
+            images.append(f"<img src='{url}'>")
+    if images:
+        pieces.append("</pre>" + "<br>".join(images) + "<pre>")
     if not pieces:
         return ""
     # like Jupyter: printed text has no label, a cell's value is its Out[n]

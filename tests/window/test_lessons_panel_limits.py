@@ -1,0 +1,79 @@
+"""The lessons panel renders what fits, shows a cell's plots, and stays quick (issues 10, 11)."""
+
+import time
+
+import pytest
+
+from gui.window.lesson_session import LessonSession
+from gui.window.panels.lessons_panel import MAX_LINE_SHOWN, LessonsPanel
+
+
+@pytest.fixture
+def session(qtbot):
+    lesson_session = LessonSession(reload_delay_ms=50)
+    yield lesson_session
+    lesson_session.close()
+
+
+@pytest.fixture
+def panel(qtbot, session, capfd):
+    widget = LessonsPanel(session)
+    qtbot.addWidget(widget)
+    widget.resize(700, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    assert "Traceback (most recent call last)" not in capfd.readouterr().err
+
+
+def open_text(session, tmp_path, text, name="lesson.py"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert session.open(path), session.error
+    return path
+
+
+def test_a_cell_plot_is_shown_under_the_cell(session, panel, tmp_path):
+    open_text(session, tmp_path, "import torch\nimport matplotlib.pyplot as plt\n"
+              "x = torch.linspace(0, 1, 5)\nplt.plot(x, x ** 2, label='x²')\n"
+              "plt.title('squares')\nplt.show()\n")
+    (result,) = session.run_all()
+    assert result.error is None and len(result.plots) == 1
+    assert [call.name for call in result.plots[0].calls] == ["plot", "title"]
+    panel.refresh()
+    html = panel.cells_view.toHtml()
+    assert "<img src=\"plot:" in html
+    url = html.split("<img src=\"", 1)[1].split("\"", 1)[0]
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    image = panel.cells_view.document().resource(QTextDocument.ImageResource, QUrl(url))
+    assert image is not None and image.width() > 100
+
+
+def test_long_lines_and_outputs_are_cut_with_a_marker_and_render_quickly(session, panel,
+                                                                          tmp_path):
+    cells = "".join("# %%\nprint('y' * 99000)\n" for _ in range(30))
+    open_text(session, tmp_path, "# %%\nprint('x' * 100000)\n" + cells
+              + "# %%\nassert False, 'z' * 900000\n")
+    session.run_all()
+    start = time.perf_counter()
+    panel.refresh()
+    assert time.perf_counter() - start < 3.0
+    text = panel.plain_text()
+    assert "more characters)" in text
+    assert max(len(line) for line in text.split("\n")) <= MAX_LINE_SHOWN + 40
+    assert "AssertionError: zzz" in text
+
+
+def test_many_cells_render_and_rerender_only_what_changed(qtbot, session, panel, tmp_path):
+    open_text(session, tmp_path, "".join(f"# %%\nx{i} = {i}\n" for i in range(3000)))
+    start = time.perf_counter()
+    panel.refresh()
+    first = time.perf_counter() - start
+    session.run_next()
+    start = time.perf_counter()
+    panel.refresh()
+    again = time.perf_counter() - start
+    assert first < 8.0 and again < 8.0, (first, again)
+    assert len(panel._fragments) == 3000
