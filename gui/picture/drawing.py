@@ -65,6 +65,7 @@ __all__ = ["GraphPicture", "PictureItem", "MIN_TEXT_PX", "shape_path",
 
 MIN_TEXT_PX = 9.0
 WRAP_WIDTH = 22  # characters per line of a vector, when that is what lets a graph fit
+WRAP_GAIN = 0.6  # ... which it cannot when the graph needs text smaller than this times 9 px
 RING_PAD = 3.0
 BADGE_SCALE = 0.85
 _NOTHING = Path(np.zeros((1, 2)), [Path.MOVETO])
@@ -342,8 +343,9 @@ class GraphPicture:
         self.states.text_width = None
         self.scene = self._scene()
         self.view.fit(self.scene, crop=self._crop, focus=self._focus_key())
-        if self._crop and self.view.scale_full < self.view.smallest_scale():
-            # too large to read whole: long vectors wrapped over lines may let it fit
+        smallest = self.view.smallest_scale()
+        if self._crop and WRAP_GAIN * smallest <= self.view.scale_full < smallest:
+            # just too large to read whole: long vectors wrapped over lines may let it fit
             wide, scale = self.scene, self.view.scale_full
             self.states.text_width = WRAP_WIDTH
             self.scene = self._scene()

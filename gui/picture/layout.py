@@ -286,9 +286,8 @@ def _pack(items: list, wanted: list, height_of: dict, tops: dict) -> None:
         tops[item] = y
 
 
-def estimate(order: LayerOrder, sizes: dict, bands: int, gaps: dict | None = None) -> tuple:
-    """(width, height) ``place`` would give about, without placing: each band as wide as
-    its columns and as tall as its tallest stacked column."""
+def _columns(order: LayerOrder, sizes: dict, gaps: dict | None) -> tuple:
+    """(widths, heights) of each layer's column, its items stacked."""
     gaps = gaps or {}
     widths, heights = [], []
     for number, layer in enumerate(order.layers):
@@ -300,13 +299,21 @@ def estimate(order: LayerOrder, sizes: dict, bands: int, gaps: dict | None = Non
             previous = item
         widths.append(width + COLUMN_GAP + gaps.get(number, 0.0))
         heights.append(height)
+    return widths, heights
+
+
+def estimate(order: LayerOrder, sizes: dict, bands: int, gaps: dict | None = None,
+             columns: tuple | None = None) -> tuple:
+    """(width, height) ``place`` would give about, without placing: each band as wide as
+    its columns and as tall as its tallest stacked column."""
+    widths, heights = columns or _columns(order, sizes, gaps)
     band_of = _bands_of(widths, bands)
     count = max(band_of, default=0) + 1
-    band_widths = [sum(w for w, b in zip(widths, band_of) if b == band) - COLUMN_GAP
-                   for band in range(count)]
-    band_heights = [max(h for h, b in zip(heights, band_of) if b == band)
-                    for band in range(count)]
-    return max(band_widths), sum(band_heights) + BAND_GAP * (count - 1)
+    band_widths, band_heights = [0.0] * count, [0.0] * count
+    for width, height, band in zip(widths, heights, band_of):
+        band_widths[band] += width
+        band_heights[band] = max(band_heights[band], height)
+    return max(band_widths) - COLUMN_GAP, sum(band_heights) + BAND_GAP * (count - 1)
 
 
 def choose_bands(order: LayerOrder, sizes: dict, aspect: float, *, gaps=None,
@@ -315,8 +322,9 @@ def choose_bands(order: LayerOrder, sizes: dict, aspect: float, *, gaps=None,
     width/height ``aspect`` (each extra band must win by more than ``1/preference``), and
     the canvas heights per unit it reaches (estimated)."""
     best = None
+    columns = _columns(order, sizes, gaps)
     for bands in range(1, max(1, min(most, len(order.layers) // 2)) + 1):
-        width, height = estimate(order, sizes, bands, gaps)
+        width, height = estimate(order, sizes, bands, gaps, columns)
         scale = min(aspect / max(width, 1e-9), 1.0 / max(height, 1e-9))
         score = scale * preference ** (bands - 1)
         if best is None or score > best[0]:

@@ -252,8 +252,7 @@ def _route(scene: Scene, graph, order, placed) -> None:
             offset = number - (count - 1) / 2
             points = _chain_points(scene, placed, layer_of, chain, offset)
             scene.edges[edge] = _curve(points, offset * BULGE)
-            tip, inward = points[-1][0], points[-1][1]
-            scene.heads[edge] = _head(tip, inward)
+            scene.heads[edge] = _head(points[-1][:2], points[-1][2])
 
 
 def _side(placed, layer_of, item) -> int:
@@ -261,8 +260,8 @@ def _side(placed, layer_of, item) -> int:
 
 
 def _chain_points(scene, placed, layer_of, chain, offset) -> list:
-    """[(point, direction)]: where the edge leaves and enters each item, and which way
-    it travels there (direction of motion, a horizontal unit vector)."""
+    """[(x, y, dx, kind)]: where the edge leaves and enters each item and which way it
+    travels there (``dx`` = +1 right, -1 left); ``kind`` says how it goes on."""
     points = []
     last = len(chain) - 1
     for position, item in enumerate(chain):
@@ -271,48 +270,45 @@ def _chain_points(scene, placed, layer_of, chain, offset) -> list:
         left, right = placed.columns[layer]
         # entering from the higher layer on side +side, leaving towards -side
         enter_x, leave_x = (right, left) if side > 0 else (left, right)
-        travel = np.array([-side, 0.0])
+        travel = -side
         if isinstance(item, tuple) and item[0] == DUMMY:
             y = -placed.dummy_y[item] + offset * 1.5
-            points.append((np.array([enter_x, y]), travel, "line"))
-            points.append((np.array([leave_x, y]), travel, "gap"))
+            points.append((enter_x, y, travel, "line"))
+            points.append((leave_x, y, travel, "gap"))
             continue
         (cx, cy), (hw, hh) = scene.centre[item], scene.half[item]
         port = cy + offset * PORT_SPREAD * hh * 2
-        border_in, border_out = cx + side * hw, cx - side * hw
         if position == 0:
-            points.append((np.array([border_out, port]), travel, "line"))
-            points.append((np.array([leave_x, port]), travel, "gap"))
+            points.append((cx - side * hw, port, travel, "line"))
+            points.append((leave_x, port, travel, "gap"))
         elif position == last:
-            points.append((np.array([enter_x, port]), travel, "line"))
-            points.append((np.array([border_in, port]), travel, "end"))
+            points.append((enter_x, port, travel, "line"))
+            points.append((cx + side * hw, port, travel, "end"))
     return points
 
 
 def _curve(points, bulge: float = 0.0) -> Path:
     """Straight runs inside columns, cubic curves across gaps (horizontal tangents)."""
-    vertices = [points[0][0]]
+    vertices = [points[0][:2]]
     codes = [Path.MOVETO]
-    for (start, direction, kind), (end, end_direction, _) in zip(points, points[1:]):
+    for (x0, y0, dx0, kind), (x1, y1, dx1, _) in zip(points, points[1:]):
         if kind == "line":
-            vertices.append(end)
+            vertices.append((x1, y1))
             codes.append(Path.LINETO)
             continue
-        span = abs(end[0] - start[0])
-        reach = max(span / 2, 14.0)
-        if direction[0] == -end_direction[0]:   # a turn of the serpentine: out and back
-            reach = max(24.0, abs(end[1] - start[1]) * 0.45)
-        lift = np.array([0.0, bulge])
-        vertices += [start + direction * reach + lift, end - end_direction * reach + lift, end]
+        reach = max(abs(x1 - x0) / 2, 14.0)
+        if dx0 == -dx1:   # a turn of the serpentine: out and back
+            reach = max(24.0, abs(y1 - y0) * 0.45)
+        vertices += [(x0 + dx0 * reach, y0 + bulge), (x1 - dx1 * reach, y1 + bulge), (x1, y1)]
         codes += [Path.CURVE4] * 3
     return Path(np.array(vertices, dtype=float), codes)
 
 
-def _head(tip, direction) -> np.ndarray:
-    tip = np.asarray(tip, dtype=float)
-    base = tip - direction * HEAD_LENGTH
-    normal = np.array([-direction[1], direction[0]]) * HEAD_WIDTH / 2
-    return np.array([tip, base + normal, base - normal])
+def _head(tip, direction: float) -> np.ndarray:
+    """An arrow head at ``tip`` pointing the way ``direction`` (+1 right, -1 left)."""
+    x, y = tip
+    base = x - direction * HEAD_LENGTH
+    return np.array([(x, y), (base, y + HEAD_WIDTH / 2), (base, y - HEAD_WIDTH / 2)])
 
 
 def _gap_midpoint(path: Path) -> tuple:

@@ -7,7 +7,9 @@ past ``THRESHOLD`` values each
 long dimension keeps its first and last ``EDGE_ITEMS`` entries around ``...``, torch's
 summarisation rule with a threshold small enough for a picture.
 
->>> import numpy as np
+>>> from functools import lru_cache
+
+import numpy as np
 >>> print(tensor_text(np.arange(12.0).reshape(3, 4)))
 [[ 0,  1,  2,  3],
  [ 4,  5,  6,  7],
@@ -25,6 +27,8 @@ summarisation rule with a threshold small enough for a picture.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,6 +55,18 @@ def tensor_text(values, threshold: int = THRESHOLD, width: int | None = None) ->
     array = np.asarray(values)
     if array.ndim == 0:
         return format_values(array)
+    if array.size > 4 * threshold:  # only the edges are shown: keep only those
+        return _text(array, threshold, width)
+    return _cached(array.tobytes(), array.shape, array.dtype.str, threshold, width)
+
+
+@lru_cache(maxsize=4096)
+def _cached(data: bytes, shape: tuple, dtype: str, threshold: int, width) -> str:
+    """The same text for the same numbers (a pass shows each gradient several times)."""
+    return _text(np.frombuffer(data, dtype=dtype).reshape(shape), threshold, width)
+
+
+def _text(array: np.ndarray, threshold: int, width) -> str:
     summarise = array.size > threshold
     cells = _cells(array, summarise)
     if array.ndim == 1 and width is not None:

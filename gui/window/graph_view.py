@@ -104,6 +104,7 @@ class GraphView(QWidget):
         self.toolbar = GraphToolbar(self.canvas, self, self)
         self.blitter = Blitter(self.canvas)
         self._home_limits = None
+        self._drawn_pass = None
         self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DEBOUNCE_MS)
         self._resize_timer.timeout.connect(self._on_resized)
         self._size = None
@@ -155,11 +156,12 @@ class GraphView(QWidget):
             return
         from gui.picture.drawing import GraphPicture  # networkx: only once a graph exists
 
-        self.picture = GraphPicture(self.ax, session.graph, session.steps, theme=self.theme,
+        self.picture = GraphPicture(self.ax, session.graph, self._pass(), theme=self.theme,
                                     font_size=self.font_size, animated=True, crop=True,
                                     values=self.show_values, grads=self.show_grads,
                                     **self._pass_options())
         self.picture.set_selected(session.selected)
+        self._drawn_pass = self._pass_identity()
         self._home_limits = (self.ax.get_xlim(), self.ax.get_ylim())
         self.toolbar.update()  # the Home button returns to this view
         self.blitter.set_artists(self.picture.overlay_artists)
@@ -178,18 +180,38 @@ class GraphView(QWidget):
 
     # ---- session signals -------------------------------------------------------------------
 
+    def _pass(self):
+        """The session's recorded pass (the picture reads its ``state_at``), or its steps."""
+        backward = getattr(self.session, "backward_pass", None)
+        return backward if backward is not None else self.session.steps
+
     def _pass_options(self) -> dict:
+        """What the picture needs beside the pass when there is none to ask."""
         session = self.session
+        if getattr(session, "backward_pass", None) is not None:
+            return {}
         return {"freed_before": session.freed_before, "grads_before": session.grads_before,
                 "failed": session.failed_key, "error": session.error_text}
 
     def _apply_pass(self) -> None:
-        self.picture.set_steps(self.session.steps, **self._pass_options())
+        self.picture.set_steps(self._pass(), **self._pass_options())
         self.picture.set_selected(self.session.selected)
+
+    def _pass_identity(self) -> tuple:
+        """What the picture was drawn from: a pass_changed that brings the same is no news
+        (a new graph sends graph_changed, then pass_changed)."""
+        session, backward = self.session, getattr(self.session, "backward_pass", None)
+        return (id(backward) if backward is not None else tuple(map(id, session.steps)),
+                session.failed_key, session.error_text, frozenset(session.freed_before))
 
     def _on_pass_changed(self) -> None:
         if self.picture is None or self.picture.graph is not self.session.graph:
             return  # graph_changed rebuilds
+        if self._pass_identity() == self._drawn_pass:
+            if self.picture.index != self.session.step:
+                self._show(self.session.step)
+            return  # drawn already (the draw rebuild asked for is on its way)
+        self._drawn_pass = self._pass_identity()
         self._apply_pass()  # new labels get room: laid out and fitted again
         self._home_limits = (self.ax.get_xlim(), self.ax.get_ylim())
         self.toolbar.update()
