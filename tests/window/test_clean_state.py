@@ -131,3 +131,18 @@ def test_the_step_caption_stays_readable_at_1280_with_a_lesson_open(window, qtbo
     last = len(window.session.steps)
     assert label.text() == f"step {last} of {last}: AccumulateGrad"
     assert label.shown_text() in (label.text(), f"{last}/{last} AccumulateGrad")  # not "step 2 o…"
+
+
+def test_long_code_and_outputs_wrap_in_the_lessons_panel(window, qtbot, tmp_path):
+    lesson = tmp_path / "long.py"
+    long_line = "x = torch.arange(4.0, requires_grad=True)" + " " * 10 + "# " + "note " * 30
+    lesson.write_text(f"import torch\n# %%\n{long_line}\nprint('value ' * 40)\n"
+                      "(x * 2).sum().backward()\nx.grad\n")
+    window.open_path(str(lesson))
+    window.lessons.run_all_action.trigger()
+    window.lessons.refresh()
+    qtbot.wait(50)
+    view = window.lessons.cells_view
+    assert view.horizontalScrollBar().maximum() == 0  # nothing cut, no sideways scrolling
+    text = window.lessons.plain_text()
+    assert "↪" in text and "value value" in text

@@ -200,6 +200,10 @@ class LessonsPanel(QWidget):
             self._schedule()
         super().changeEvent(event)
 
+    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._schedule()  # long code lines wrap at the new width
+
     def refresh(self) -> None:
         """Render the cells now (it happens by itself after every change)."""
         self._render_timer.stop()
@@ -207,7 +211,11 @@ class LessonsPanel(QWidget):
         self._update_controls()
         scroll = self.cells_view.verticalScrollBar().value()
         self.cells_view.document().setDefaultStyleSheet(f"pre {{ font-family: {MONOSPACE}; }}")
-        self.cells_view.setHtml(cells_html(session, _colours(self), image_url=self._image_url,
+        colours = _colours(self)
+        metrics = QFontMetrics(monospace_font(self.font()))
+        room = self.cells_view.viewport().width() - colours["gutter"] - 24  # cells' padding
+        colours["columns"] = max(room // max(metrics.horizontalAdvance("M"), 1), 0)
+        self.cells_view.setHtml(cells_html(session, colours, image_url=self._image_url,
                                            cache=self._fragments))
         target, self._scroll_to = self._scroll_to, None
         if target is None:
@@ -305,6 +313,13 @@ def _lines(lines: list) -> str:
     return "\n".join(lines)
 
 
+def _wrapped(line: str, columns: int) -> list[str]:
+    """``line`` in pieces of at most ``columns`` characters (whole when ``columns`` < 20)."""
+    if columns < 20 or len(line) <= columns:
+        return [line]
+    return [line[start:start + columns] for start in range(0, len(line), columns)]
+
+
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -392,15 +407,18 @@ def _code_html(session: LessonSession, cell, is_next: bool, colours: dict,
         lines.append(f"… ({hidden_lines:,} more lines)")
     width = len(str(cell.lineno + len(lines)))
     gutter, code = [], []
+    columns = colours.get("columns") or 0
     for number, line in enumerate(lines, start=cell.lineno):
         mark = "✗" if number == error_line else ("▶" if is_next and number == cell.lineno
                                                  else " ")
-        gutter.append(f"{mark} {number:>{width}}")
-        text = _escape(line) or " "
-        if number == error_line:
-            text = (f"<span style='color:{colours['error']}; text-decoration: underline'>"
-                    f"{text}</span>")
-        code.append(text)
+        for part, piece in enumerate(_wrapped(line, columns)):
+            # a long line goes on under itself (↪), so the panel never scrolls sideways
+            gutter.append(f"{mark} {number:>{width}}" if part == 0 else f"  {'↪':>{width}}")
+            text = _escape(piece) or " "
+            if number == error_line:
+                text = (f"<span style='color:{colours['error']}; text-decoration: underline'>"
+                        f"{text}</span>")
+            code.append(text)
     background = colours["current"] if is_next else colours["base"]
     label = "▶ next" if is_next else (f"In [{count}]:" if count else "In [ ]:")
     if not has_code(cell):
