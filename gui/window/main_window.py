@@ -66,6 +66,8 @@ PAGE_KEYS = (Qt.Key_PageUp, Qt.Key_PageDown)
 OPENABLE = (".py", ".json")
 LESSONS_WIDTH = 340
 KEY_HELP_EXTRA = [
+    ("after Backward, or a click on the graph",
+     "Space, arrows, Home/End, F, [ ] drive the animation (click a field to type)"),
     ("Enter", "in x: define x and draw · in y: draw the graph"),
     ("Tab, Shift+Tab", "move between fields, buttons and panels"),
     ("Alt+underlined letter", "press that button, open that menu"),
