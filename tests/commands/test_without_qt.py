@@ -59,3 +59,29 @@ def test_export_png_runs_without_qt(tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {out}" in result.stdout
+
+
+NO_QT_PLUGIN = """\
+import importlib.abc, sys
+
+class NoQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("PySide6", "shiboken6", "pytestqt"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, NoQt())
+"""
+
+
+def test_the_picture_and_model_tests_run_without_qt(tmp_path):
+    """The picture's tests and the session model's need no Qt (pytest-qt off as well)."""
+    (tmp_path / "no_qt_plugin.py").write_text(NO_QT_PLUGIN)
+    env = {key: value for key, value in os.environ.items() if key != "QT_QPA_PLATFORM"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no_qt_plugin", "-p", "no:pytest-qt",
+         "-p", "no:cacheprovider", "tests/picture", "tests/model/test_session_model.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report[-4000:]
+    assert "passed" in report.splitlines()[-1]
