@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.grad_mode import no_grad
+from engine.grad_mode import enable_grad, no_grad
 from engine.tensor import Tensor
 
 __all__ = ["Optimizer", "fused_add"]
@@ -76,7 +76,6 @@ class Optimizer:
     def step(self, closure=None):
         loss = None
         if closure is not None:
-            from engine.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
         with no_grad():
