@@ -104,7 +104,21 @@ def _post_accumulate_without_grad(t):
     t.ones(2).register_post_accumulate_grad_hook(lambda leaf: None)
 
 
+def _hooks_in_a_create_graph_pass(t):
+    """Hooks see (and may replace) gradients that carry a graph of their own."""
+    x = t.tensor([0.5, -1.0], requires_grad=True)
+    y = x * x
+    seen = []
+    y.register_hook(lambda grad: seen.append(grad) or grad * 2)
+    y.grad_fn.register_prehook(lambda grad_outputs: seen.append(grad_outputs) or None)
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] + 1,))
+    (g,) = t.autograd.grad(y.tanh().sum(), x, create_graph=True)
+    (h,) = t.autograd.grad(g.sum(), x)
+    return g, h, tuple(seen)
+
+
 SNIPPETS = {
+    "hooks_in_a_create_graph_pass": _hooks_in_a_create_graph_pass,
     "every_kind_in_order": _every_kind_in_order,
     "returned_values_replace": _returned_values_replace,
     "removed_hooks_do_not_fire": _removed_hooks_do_not_fire,
