@@ -457,12 +457,14 @@ class GraphPicture:
         items.apply(self._overlay[2])
         sent = _Items()  # dashed boxes (their own collection: one line style each)
         dashes = style.line_style("gradient")
-        for label in self.scene.edge_labels.get(index, ()):
+        labels = self.scene.edge_labels.get(index, ())
+        for label in labels:  # leaders first: no box is crossed by another's leader
             dx = label.anchor[0] - label.centre[0]
             dy = label.anchor[1] - label.centre[1]
             if abs(dx) > label.half[0] or abs(dy) > label.half[1]:  # moved off its edge
                 leader = Path([(0.0, 0.0), (dx, dy)], [Path.MOVETO, Path.LINETO])
                 sent.add(leader, label.centre, "none", style.gradient, 1.4, dashes)
+        for label in labels:
             sent.add(box_path(2 * label.half[0] - 2 * NOTE_PAD, 2 * label.half[1] - 2 * NOTE_PAD,
                               NOTE_PAD), label.centre, style.gradient_face, style.gradient, 1.4,
                      dashes)

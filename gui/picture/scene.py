@@ -94,8 +94,8 @@ def node_parts(graph, key, *, values: bool = False, width: int | None = None) ->
     data = graph.nodes[key]
     if data.get("kind") != "tensor":
         parts = [(str(data.get("label", key)), SANS)]
-        value = data.get("value")
-        if values and value is not None:
+        value = data.get("value")  # an AccumulateGrad's is its leaf's, drawn beside it
+        if values and value is not None and data.get("kind") == "function":
             parts.append(("= " + _indented(tensor_text(value, width=width), 2), MONO))
         return parts
     tensor = data["tensor"]

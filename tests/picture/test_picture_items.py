@@ -64,8 +64,8 @@ def check_picture(picture, size, *, whole: bool) -> list:
     return problems
 
 
-def every_step(graph, backward, size):
-    picture = GraphPicture(new_axes(size), graph, backward, crop=True)
+def every_step(graph, backward, size, **options):
+    picture = GraphPicture(new_axes(size), graph, backward, crop=True, **options)
     whole = graph.number_of_nodes() <= 40
     problems = []
     for index in range(-1, len(backward.steps)):
@@ -202,3 +202,18 @@ def test_a_sixty_node_graph_opens_readable_and_has_an_overview():
     assert last in {i.key for i in picture.picture_items() if i.kind == "node"}
     picture.fit_all()
     assert {i.key for i in picture.picture_items() if i.kind == "node"} == set(graph)
+
+
+def test_function_nodes_can_show_their_forward_value():
+    (graph, backward), = cases.graph_passes("seed")
+    picture = GraphPicture(new_axes(cases.CANVASES["1920x1080"]), graph, backward, values=True)
+    texts = {graph.nodes[item.key]["label"]: item.text for item in picture.picture_items()
+             if item.kind == "node"}
+    assert texts["DotBackward0"] == "DotBackward0\n= 14"
+    assert texts["MulBackward0"] == "MulBackward0\n= 28"
+    assert texts["AccumulateGrad"] == "AccumulateGrad"
+    for name in ("seed", "mlp", "chain10"):
+        (graph, backward), = cases.graph_passes(name)
+        for size in cases.CANVASES.values():
+            _, problems = every_step(graph, backward, size, values=True, grads=True)
+            assert not problems, (name, problems[:3])
