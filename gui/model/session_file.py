@@ -547,8 +547,9 @@ def _lesson(value, base_dir: Path | None, check_exists: bool) -> str | None:
     _expect(value, str, 'field "lesson"', "a file path (text) or null")
     if not value or len(value) > MAX_PATH_LENGTH or "\x00" in value:
         raise _InvalidError('field "lesson" is not a usable file path')
-    if not value.endswith(".py"):
-        raise _InvalidError(f'field "lesson" must name a .py lesson file, not {_short(value)}')
+    if not value.endswith((".py", ".ipynb")):
+        raise _InvalidError(f'field "lesson" must name a .py or .ipynb lesson file, not '
+                            f'{_short(value)}')
     lesson = Path(value)
     if not lesson.is_absolute() and base_dir is not None:
         lesson = base_dir / lesson

@@ -27,7 +27,8 @@ APP_TITLE = "Autograd, step by step"
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 EXPORT_FOLDER_KEY = "export/folder"
-OPEN_FILTER = "Lessons and sessions (*.py *.json);;Lessons (*.py);;Sessions (*.json)"
+OPEN_FILTER = ("Lessons and sessions (*.py *.ipynb *.json);;Lessons (*.py *.ipynb);;"
+               "Sessions (*.json)")
 
 
 class FileActions(QObject):
@@ -63,7 +64,7 @@ class FileActions(QObject):
         if not os.path.isfile(path):
             self.session.report(f"Cannot open {name}: no such file")
             return False
-        if path.lower().endswith(".py"):
+        if path.lower().endswith((".py", ".ipynb")):
             return self.open_lesson(path)
         self.session.report(f"Cannot open {name}: expected a lesson (.py) or a session (.json)")
         return False

@@ -63,7 +63,7 @@ GRAPH_FONT = 9.0
 FIRST_DRAW_DELAY_MS = 30
 ANIMATION_KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right, Qt.Key_End, Qt.Key_Home)
 PAGE_KEYS = (Qt.Key_PageUp, Qt.Key_PageDown)
-OPENABLE = (".py", ".json")
+OPENABLE = (".py", ".ipynb", ".json")
 LESSONS_WIDTH = 340
 KEY_HELP_EXTRA = [
     ("after Backward, or a click on the graph",

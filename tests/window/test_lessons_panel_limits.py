@@ -77,3 +77,39 @@ def test_many_cells_render_and_rerender_only_what_changed(qtbot, session, panel,
     again = time.perf_counter() - start
     assert first < 8.0 and again < 8.0, (first, again)
     assert len(panel._fragments) == 3000
+
+
+NOTEBOOK = """{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+ {"cell_type": "markdown", "metadata": {}, "source": ["# A notebook\\n", "Text *here*."]},
+ {"cell_type": "code", "metadata": {}, "execution_count": 3, "outputs": [{"output_type":
+  "stream", "name": "stdout", "text": ["stale output, ignored"]}],
+  "source": ["import torch\\n", "x = torch.arange(3.0, requires_grad=True)\\n", "x"]},
+ {"cell_type": "code", "metadata": {}, "outputs": [], "source": "(x * x).sum().backward()\\nx.grad"}
+]}"""
+
+
+def test_a_notebook_opens_in_the_window_and_runs(window, tmp_path):
+    path = tmp_path / "lesson.ipynb"
+    path.write_text(NOTEBOOK, encoding="utf-8")
+    assert window.open_path(str(path))
+    results = window.lesson.run_all()
+    shown = [result.shown for result in results]
+    assert shown == ["", "tensor([0., 1., 2.], requires_grad=True)\n", "tensor([0., 2., 4.])\n"]
+    text = window.lessons.plain_text()
+    assert "A notebook" in text and "stale output" not in text
+
+
+@pytest.mark.parametrize("broken, says", [
+    ("{", "invalid JSON"),
+    ('{"nbformat": 3, "cells": []}', "nbformat 3"),
+    ('{"nbformat": 4, "cells": {}}', "'cells' must be a list"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}', "'source' must be"),
+    ('{"nbformat": 4, "nbformat": 4, "cells": []}', "appears twice"),
+    ('{"nbformat": 4, "cells": [' + "[" * 50 + "]" * 50 + "]}", "nested more than 20 levels"),
+    ('{"nbformat": 4, "cells": [1]}', "cell 1 is not an object"),
+])
+def test_a_malformed_notebook_is_refused_in_one_line(session, tmp_path, broken, says):
+    path = tmp_path / "broken.ipynb"
+    path.write_text(broken, encoding="utf-8")
+    assert not session.open(path)
+    assert says in session.error and "\n" not in session.error
