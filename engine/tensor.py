@@ -18,14 +18,7 @@ import weakref
 import numpy as np
 
 from engine import dtypes
-from engine.autograd.graph import (
-    RETAINS_GRAD_HOOK,
-    AccumulateGrad,
-    BackwardPass,
-    CopyBackwards,
-    pass_listeners,
-    run_backward,
-)
+from engine.autograd.graph import RETAINS_GRAD_HOOK, AccumulateGrad, BackwardPass, CopyBackwards
 from engine.device import CPU
 from engine.dims import normalize_dim
 from engine.grad_mode import is_grad_enabled
@@ -213,9 +206,6 @@ class Tensor:
         if create_graph and not _warned["create_graph"]:  # torch warns once per process
             _warned["create_graph"] = True
             warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
-        if inputs is None and not create_graph and not pass_listeners:
-            run_backward(self, gradient, retain_graph)
-            return
         if inputs is not None:
             inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         BackwardPass(self, gradient, retain_graph, keep_steps=False, create_graph=create_graph,

@@ -389,7 +389,6 @@ class PassState:
 _new_tuple = tuple.__new__  # builds a Step or Contribution without NamedTuple's slower __new__
 
 _pass_listeners: list = []
-pass_listeners = _pass_listeners  # non-empty while a record_passes block listens
 
 
 class record_passes:  # noqa: N801 - used like a context manager function
@@ -700,74 +699,6 @@ class BackwardPass:
             after = _frozen(stored)
         return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, before,
                                  after, False, (), False))
-
-
-def run_backward(output, gradient=None, retain_graph: bool | None = None) -> None:
-    """``Tensor.backward()`` when nothing records the pass: the same order, hooks, version
-    checks and freeing as ``BackwardPass(...).run()``, without building its records."""
-    root, root_grad = _root_of(output, gradient)
-    retain = bool(retain_graph)
-    dependencies = _count_dependencies(root)
-    pending = {root: [(root_grad, output._output_nr)]}
-    ready = [(-root.sequence_nr, 0, root)]
-    order = itertools.count(1)
-    push, pop = heapq.heappush, heapq.heappop
-    previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], False
-    try:
-        with np.errstate(all="ignore"):
-            while ready:
-                node = pop(ready)[2]
-                arrived = pending.pop(node)
-                if node.num_outputs > 1:
-                    grad = node.gather(_sum_per_output(
-                        [(None, g, nr) for g, nr in arrived], node.num_outputs))
-                else:
-                    grad = arrived[0][0]
-                    for other in arrived[1:]:
-                        grad = grad + other[0]
-                if type(node) is AccumulateGrad:
-                    leaf = node.variable
-                    if leaf._hooks:
-                        grad = _apply_hooks(leaf._hooks.values(), grad)
-                    if node._pre_hooks:
-                        grad = _apply_pre_hooks(node._pre_hooks, grad)
-                    leaf._accumulate_grad(grad)
-                    if leaf._post_accumulate_hooks:
-                        for hook in list(leaf._post_accumulate_hooks.values()):
-                            hook()
-                    if node._post_hooks:
-                        _apply_post_hooks(node._post_hooks, (), (grad,))
-                    continue
-                if node._pre_hooks:
-                    grad = _apply_pre_hooks(node._pre_hooks, grad)
-                saved = node._saved
-                if node._versions:
-                    node.check_versions()
-                grads_out = node.backward(grad)
-                if node._post_hooks:
-                    grads_out = _apply_post_hooks(node._post_hooks, tuple(grads_out), (grad,))
-                if saved and not retain:
-                    node.release_saved()
-                for (target, output_nr), sent, meta in zip(node.next_functions, grads_out,
-                                                           node._input_meta):
-                    if target is None:
-                        continue
-                    if sent is not None:
-                        if type(sent) is not np.ndarray:
-                            sent = np.asarray(sent)
-                        shape, dtype = meta
-                        if sent.dtype != dtype or sent.shape != shape:
-                            sent = np.broadcast_to(sent, shape).astype(dtype, copy=False)
-                        if target in pending:
-                            pending[target].append((sent, output_nr))
-                        else:
-                            pending[target] = [(sent, output_nr)]
-                    remaining = dependencies[target] - 1
-                    dependencies[target] = remaining
-                    if remaining == 0 and target in pending:
-                        push(ready, (-target.sequence_nr, next(order), target))
-    finally:
-        _grad_mode["enabled"] = previous_mode
 
 
 def _starting_state(dependencies: dict) -> tuple:

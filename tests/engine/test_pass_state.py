@@ -120,28 +120,3 @@ def test_record_passes_keeps_states_of_tensor_backward():
         (x * x).sum().backward()
     assert passes[1].state_at(-1).grad(x).tolist() == [0.0, 2.0, 4.0]
     assert passes[1].state_at().grad(x).tolist() == [0.0, 4.0, 8.0]
-
-
-def test_tensor_backward_without_listeners_matches_the_recorded_pass():
-    """Tensor.backward() takes a lean path when nothing records; it leaves the same .grad,
-    fires the same hooks in the same order and frees the same nodes as BackwardPass."""
-    def build():
-        x = engine.tensor([0.5, -1.0, 2.0], requires_grad=True)
-        w = engine.tensor([1.5, 0.25, -0.75], requires_grad=True)
-        seen = []
-        h = (x * w).exp()
-        h.register_hook(lambda grad: seen.append(("h", grad.tolist())) or grad * 2)
-        x.register_hook(lambda grad: seen.append(("x", grad.tolist())))
-        rows = h.unbind(0)
-        y = rows[0] * rows[2] + engine.dot(x, w) + h.sum()
-        return x, w, y, seen
-
-    x1, w1, y1, seen1 = build()
-    y1.backward()
-    x2, w2, y2, seen2 = build()
-    engine.BackwardPass(y2).run()
-    assert x1.grad.tolist() == x2.grad.tolist() and w1.grad.tolist() == w2.grad.tolist()
-    assert seen1 == seen2
-    assert y1.grad_fn.is_freed == y2.grad_fn.is_freed is True
-    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-        y1.backward()
