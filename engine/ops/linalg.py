@@ -14,8 +14,9 @@ from engine import dtypes
 from engine.autograd.graph import Node
 from engine.dims import normalize_dim
 from engine.ops.arithmetic import mul
-from engine.ops.common import check_tensor, record, saved_input
+from engine.ops.common import check_tensor, record, saved_input, saved_output
 from engine.ops.comparison import to_dtype
+from engine.ops.elementwise import masked_fill
 from engine.ops.shapes import reshape, squeeze_for_matmul, unsqueeze
 from engine.tensor import Tensor
 
@@ -253,6 +254,19 @@ class LinalgVectorNormBackward0(Node):
                 result = (x * np.abs(x) ** (p - 2)
                           * np.where(norm == 0, 0, grad / norm ** (p - 1)))
         return (result.astype(x.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        """p = 2 as torch records it: x * (grad / norm).masked_fill(norm == 0, 0)."""
+        if self.ord != 2:
+            raise RuntimeError(f"create_graph=True through {self.name()} with p={self.ord:g} is "
+                               "outside the engine's subset")
+        x, norm = self.saved
+        norm_tensor = saved_output(self, norm)
+        if not self.keepdim and norm.ndim:  # a norm along dims: put them back
+            for dim in sorted(self.dims):
+                grad, norm_tensor = grad.unsqueeze(dim), norm_tensor.unsqueeze(dim)
+        scaled = masked_fill(grad / norm_tensor, norm_tensor == 0, 0)
+        return (saved_input(self, 0, x) * scaled,)
 
 
 def _norm_order(p) -> float:

@@ -547,6 +547,11 @@ class CatBackward0(Node):
                      if self.needs_input_grad(i) else None
                      for i, (start, stop) in enumerate(self.bounds))
 
+    def backward_graph(self, grad):
+        return tuple(_slice_along(grad, self.dim, slice(start, stop), always=True)
+                     if self.needs_input_grad(i) else None
+                     for i, (start, stop) in enumerate(self.bounds))
+
 
 def _tensor_sequence(tensors, function: str) -> tuple:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
@@ -600,6 +605,10 @@ class StackBackward0(Node):
 
     def backward(self, grad):
         return tuple(np.take(grad, i, axis=self.dim) if self.needs_input_grad(i) else None
+                     for i in range(len(self.next_functions)))
+
+    def backward_graph(self, grad):
+        return tuple(select(grad, self.dim, i) if self.needs_input_grad(i) else None
                      for i in range(len(self.next_functions)))
 
 
