@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.interpreter.cells import docstring_text, is_notebook, notebook_text, split_cells
+from engine.interpreter.evaluator import exception_text
 from engine.interpreter.limits import MAX_LESSON_MEMORY, GuardError, MemoryBudget
 from engine.interpreter.source import (
     ExpressionError,
@@ -511,7 +512,16 @@ class LessonRunner:
         statements = cell.statements
         last = statements[-1] if cell.show_last else None
         for statement in statements:
-            result = interpreter.execute(statement)
+            try:
+                result = interpreter.execute(statement)
+            except (ExpressionError, RecursionError):
+                raise
+            except GuardError as refusal:
+                raise limit_error(interpreter.fail(str(refusal),
+                                                   interpreter.offset(statement))) from None
+            except Exception as error:  # a Python error the evaluator did not place: here
+                raise interpreter.fail(exception_text(error),
+                                       interpreter.offset(statement)) from error
             if statement is last and result is not None:
                 at = interpreter.offset(statement)
                 try:

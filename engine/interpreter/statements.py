@@ -1146,12 +1146,13 @@ class LessonInterpreter(Interpreter):
         for key, value in zip(node.keys, node.values):
             if key is None:
                 raise self.fail("'**' in a dict literal is not supported", self.offset(value))
-            result[self.evaluate_node(key)] = self.evaluate_node(value)
+            item_key, item = self.evaluate_node(key), self.evaluate_node(value)
+            self.run(self.offset(key), operator.setitem, result, item_key, item)
         return self.check_value(result, self.offset(node))
 
     def eval_Set(self, node):  # noqa: N802
-        return self.check_value({self.evaluate_node(item) for item in node.elts},
-                                self.offset(node))
+        items = [self.evaluate_node(item) for item in node.elts]
+        return self.check_value(self.run(self.offset(node), set, items), self.offset(node))
 
     def eval_List(self, node):  # noqa: N802
         items = []
@@ -1345,13 +1346,13 @@ class LessonInterpreter(Interpreter):
         return self.eval_ListComp(node)  # made at once: a lesson's generators are small
 
     def eval_SetComp(self, node):  # noqa: N802
-        return self.check_value(set(self._collect(node, lambda: self.evaluate_node(node.elt))),
-                                self.offset(node))
+        items = self._collect(node, lambda: self.evaluate_node(node.elt))
+        return self.check_value(self.run(self.offset(node), set, items), self.offset(node))
 
     def eval_DictComp(self, node):  # noqa: N802
         pairs = self._collect(node, lambda: (self.evaluate_node(node.key),
                                              self.evaluate_node(node.value)))
-        return self.check_value(dict(pairs), self.offset(node))
+        return self.check_value(self.run(self.offset(node), dict, pairs), self.offset(node))
 
     def eval_Starred(self, node):  # noqa: N802
         raise self.fail("'*' is allowed in calls and list displays only", self.offset(node))

@@ -526,7 +526,12 @@ LESSON_TOKENS = ["x", "torch", "import", " ", "\n", "    ", "=", "(", ")", ".", 
                  "for", "in", "range", ":", "print", "with", "no_grad", "+", "*", "#", "%%",
                  "'s'", "__class__", "if", "else", "backward", "grad", ",", "[", "]", "-=", "as",
                  "def", "lambda", "\u2212", "é", "\t", "\\", "\"\"\"", "sum", "()", "requires_grad",
-                 "# %% t", "#%%0", "# %% [markdown]", "\r", "\r\n", "\x0c", "\u2028", "\x85"]
+                 "# %% t", "#%%0", "# %% [markdown]", "\r", "\r\n", "\x0c", "\u2028", "\x85",
+                 "while", "class", "try:", "except", "finally:", "return", "yield", "{", "}",
+                 "f'{x:.2f}'", "%", "import math", "super().__init__()", "@torch.no_grad()",
+                 "self", "self.w", "*args", "**", "lambda x:", "[i for i in range(3)]", "raise",
+                 "assert", "del", "global", "zip", "enumerate", "sorted", "'{}'.format",
+                 "import numpy as np", "np.ones(3)", "from math import pi", "nonlocal"]
 
 
 @settings(max_examples=300, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
