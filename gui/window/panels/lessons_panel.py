@@ -17,6 +17,7 @@ use Alt+R, Alt+A, ...). Tab moves between the cells view and the buttons.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 
@@ -44,7 +45,8 @@ from gui.window.lesson_session import LessonSession, has_code
 from gui.window.presenter import active_palette, monospace_font
 
 __all__ = ["LessonsPanel", "cells_html", "shown_text", "NEXT_KEYS", "RUN_ALL_KEYS",
-           "RESTART_KEYS", "MAX_LINE_SHOWN", "MAX_OUTPUT_SHOWN", "MAX_CODE_LINES_SHOWN"]
+           "RESTART_KEYS", "MAX_LINE_SHOWN", "MAX_OUTPUT_SHOWN", "MAX_CODE_LINES_SHOWN",
+           "MAX_CELLS_SHOWN"]
 
 NEXT_KEYS = ("Shift+Return", "Shift+Enter")
 RUN_ALL_KEYS = ("Ctrl+Shift+Return", "Ctrl+Shift+Enter")
@@ -56,6 +58,7 @@ _INLINE_TAGS = re.compile(r"&lt;(/?)(sup|sub|b|i|em|strong|code)&gt;")
 MAX_LINE_SHOWN = 400
 MAX_OUTPUT_SHOWN = 20_000
 MAX_CODE_LINES_SHOWN = 400
+MAX_CELLS_SHOWN = 300  # cells rendered at once, around the next one (a long lesson scrolls)
 
 
 class LessonsPanel(QWidget):
@@ -270,14 +273,28 @@ class LessonsPanel(QWidget):
 
 # ----- the picture, as rich text ---------------------------------------------------------
 
+_CODE_CELLS: dict = {}  # id(lesson) -> (lesson, the indices of its code cells)
+
+
+def _code_cells(session: LessonSession) -> list:
+    """The indices of the lesson's code cells, worked out once per lesson (not per run)."""
+    known = _CODE_CELLS.get(id(session.lesson))
+    if known is None or known[0] is not session.lesson:
+        _CODE_CELLS.clear()
+        known = (session.lesson, [cell.index for cell in session.cells if has_code(cell)])
+        _CODE_CELLS[id(session.lesson)] = known
+    return known[1]
+
+
 def _status(session: LessonSession) -> str:
     if session.lesson is None:
         return "The lesson could not be loaded." if session.error else ""
-    code = [cell.index for cell in session.cells if has_code(cell)]
-    upcoming = next((i for i in code if i >= session.next_index), None)
+    code = _code_cells(session)
+    number = bisect.bisect_left(code, session.next_index)
+    upcoming = code[number] if number < len(code) else None
     if upcoming is None:
         return f"All {len(code)} code cells ran. Restart (Ctrl+Shift+R) to run them again."
-    number = code.index(upcoming) + 1
+    number += 1
     line = session.cells[upcoming].lineno
     return f"Next: cell {number} of {len(code)}, line {line} (Shift+Enter)"
 
@@ -368,12 +385,21 @@ def cells_html(session: LessonSession, colours: dict, *, image_url=None,
                 f"(<b>.py</b>, Jupyter's percent format) from the File menu, or drop one "
                 f"on the window.</p>")
     cells = session.cells
-    upcoming = next((cell.index for cell in cells
-                     if cell.index >= session.next_index and has_code(cell)), None)
+    code = _code_cells(session)
+    position = bisect.bisect_left(code, session.next_index)
+    upcoming = code[position] if position < len(code) else None
     parts = []
     fresh = {}
     colour_key = tuple(sorted(colours.items()))
-    for cell in cells:
+    shown = cells
+    if len(cells) > MAX_CELLS_SHOWN:  # render a window of cells around the next one
+        centre = upcoming if upcoming is not None else len(cells) - 1
+        first = min(max(centre - MAX_CELLS_SHOWN // 3, 0), len(cells) - MAX_CELLS_SHOWN)
+        shown = cells[first:first + MAX_CELLS_SHOWN]
+        if first:
+            parts.append(f"<p style='color:{colours['muted']}'>… {first:,} cells above "
+                         f"(they scroll in as the lesson runs)</p>")
+    for cell in shown:
         result = session.results[cell.index] if cell.kind != "markdown" else None
         key = (cell.index, id(cell), id(result), session.counts[cell.index]
                if cell.kind != "markdown" else None, cell.index == upcoming, colour_key)
@@ -388,6 +414,9 @@ def cells_html(session: LessonSession, colours: dict, *, image_url=None,
     if cache is not None:
         cache.clear()
         cache.update(fresh)
+    below = len(cells) - (cells.index(shown[-1]) + 1 if shown else 0)
+    if below > 0:
+        parts.append(f"<p style='color:{colours['muted']}'>… {below:,} more cells below</p>")
     if upcoming is None:
         parts.append(f"<p style='color:{colours['muted']}'>— end of lesson —</p>")
     return "".join(parts)
