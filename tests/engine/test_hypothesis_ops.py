@@ -50,11 +50,11 @@ def assert_close(actual, expected, message=""):
                                err_msg=message)
 
 
-def compare(build, *values):
+def compare(build, *values, dtype: str | None = None):
     """Run ``build(lib, *leaves) -> output`` under both; compare output, grads and names."""
     results = {}
     for lib in (torch, engine):
-        leaves = [leaf(lib, v) for v in values]
+        leaves = [leaf(lib, v, None if dtype is None else getattr(lib, dtype)) for v in values]
         output = build(lib, *leaves)
         output.backward(lib.ones_like(output))
         grads = [None if x.grad is None else x.grad.detach().numpy().copy() for x in leaves]
@@ -137,7 +137,12 @@ def test_random_elementwise_chains(data, shape, steps, reduction):
         steps = [step for step in steps if step not in ("abs", "relu", "clamp", "square",
                                                         "maximum", "cos")]
         steps = steps or ["tanh"]
-    compare(build, x, y)
+    # In float64: torch's float32 sin, exp, tanh (SLEEF) and the engine's (rounded from
+    # float64) can differ in the last bit, and up to six steps can carry that one-ulp
+    # difference across a kink (abs, relu, clamp, maximum at 0) or amplify it past the
+    # tolerance. In float64 the comparison is about the ops, not about last-bit rounding
+    # (float32 results are compared op by op in test_parity).
+    compare(build, x, y, dtype="float64")
 
 
 # ----------------------------------------------------------------- broadcasting
