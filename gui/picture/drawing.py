@@ -64,6 +64,9 @@ __all__ = ["GraphPicture", "PictureItem", "MIN_TEXT_PX", "shape_path",
            "LEGEND", "MISSING"]
 
 MIN_TEXT_PX = 9.0
+FLASH = 0.3           # of a step's motion: the running node's flash
+STAGGER = 0.25        # of a step's motion between two tokens along parallel arcs
+BUFFER_SETTLES = 0.7  # of a step's motion: a leaf's buffer shows its new total from here
 WRAP_WIDTH = 22  # characters per line of a vector, when that is what lets a graph fit
 WRAP_GAIN = 0.6  # ... which it cannot when the graph needs text smaller than this times 9 px
 RING_PAD = 3.0
@@ -187,15 +190,19 @@ class GraphPicture:
     def show(self, index: int, travel: float = 1.0) -> list:
         """The picture after ``steps[0..index]`` (-1: before the pass); returns the overlay.
 
-        ``travel`` is accepted for callers that animate between steps; the labels rest
-        where they were placed.
+        ``travel`` (0..1) is how far step ``index`` has got: below 1 each gradient it sends
+        is a token on its way along its own arc (eased), the node that runs flashes as it
+        starts, and a leaf's buffer shows ``old + new`` before ``= total``; at 1 everything
+        rests where it was placed (the default: what a still picture shows).
         """
-        return self._render(index)
+        return self._render(index, travel)
 
-    def _render(self, index: int) -> list:
+    def _render(self, index: int, travel: float = 1.0) -> list:
         index = self.states.clamp(index)
         self.index = index
+        self.travel = min(max(float(travel), 0.0), 1.0) if index >= 0 else 1.0
         self._notes = []
+        self._tokens = []
         self._draw_state(index)
         self._draw_flow(index)
         self._draw_notes(index)
@@ -304,6 +311,10 @@ class GraphPicture:
             box = pixels(label.rect)
             if visible(box):
                 items.append(PictureItem("label", label.key, label.text, box, text_px))
+        for token in self._tokens:
+            box = pixels(token.rect)
+            if visible(box):
+                items.append(PictureItem("token", token.key, token.text, box, text_px))
         for key, text, box, px in self.view.chrome_items(self._caption_text(self.index)):
             items.append(PictureItem("label", key, text, box, px))
         return items
@@ -320,8 +331,8 @@ class GraphPicture:
         running = self.step_key(self.index)
         if running is not None:
             lines.append("running: " + self.scene.text[running].replace("\n", " "))
-        for label in self._notes:
-            if label.kind == "edge":
+        for label in self._notes + self._tokens:
+            if label.kind in ("edge", "token"):
                 source, target, slot = label.key
                 lines.append(f"{self._name(source)} sends {label.text.replace(chr(10), ' ')} "
                              f"to {self._name(target)} (slot {slot})")
@@ -442,6 +453,8 @@ class GraphPicture:
         style, items = self.style, _Items()
         for key in self.keys:
             text, kind = note_text(self.states, key, index, self.grads)
+            if text and kind == "buffer" and self.travel < BUFFER_SETTLES:
+                text = _landing(text)  # old + new first; the sum settles at the end
             top = self.scene.note_top[key]
             if text:
                 active = kind == "sum" or (kind == "buffer" and "\n" in text)
@@ -458,6 +471,24 @@ class GraphPicture:
         sent = _Items()  # dashed boxes (their own collection: one line style each)
         dashes = style.line_style("gradient")
         labels = self.scene.edge_labels.get(index, ())
+        if self.travel < 1.0:  # on their way: tokens along the arcs, no resting labels
+            parallel = {}
+            for label in labels:  # the parts of one sum leave one after the other
+                parallel.setdefault(label.key[:2], []).append(label.key)
+            for label in labels:
+                group = parallel[label.key[:2]]
+                lag = STAGGER * group.index(label.key)
+                share = max(1.0 - STAGGER * (len(group) - 1), 0.2)
+                moved = min(max((self.travel - lag) / share, 0.0), 1.0)
+                centre = self._inside(self.scene.point_along(label.key, _eased(moved)),
+                                      label.half)
+                token = Label(label.key, label.text, centre, label.half, label.path, "token")
+                sent.add(box_path(2 * label.half[0] - 2 * NOTE_PAD,
+                                  2 * label.half[1] - 2 * NOTE_PAD, NOTE_PAD), centre,
+                         style.gradient_face, style.gradient, 1.4, dashes)
+                sent.add(label.path, centre, style.gradient, "none", 1.4, dashes)
+                self._tokens.append(token)
+            labels = ()
         for label in labels:  # leaders first: no box is crossed by another's leader
             dx = label.anchor[0] - label.centre[0]
             dy = label.anchor[1] - label.centre[1]
@@ -471,6 +502,13 @@ class GraphPicture:
             sent.add(label.path, label.centre, style.gradient, "none", 1.4, dashes)
             self._notes.append(label)
         sent.apply(self._overlay[5])
+
+    def _inside(self, centre, half) -> tuple:
+        """``centre`` moved so that a box of ``half`` size stays within the picture."""
+        x0, y0, x1, y1 = self.scene.bounds
+        x = min(max(centre[0], x0 + half[0]), max(x1 - half[0], x0 + half[0]))
+        y = min(max(centre[1], y0 + half[1]), max(y1 - half[1], y0 + half[1]))
+        return (x, y)
 
     def _note(self, items, key, text, kind, top, face, edge, colour, width) -> Label:
         half = label_size(text)
@@ -490,6 +528,10 @@ class GraphPicture:
         if running is not None:
             items.add(self._ring(running, RING_PAD), self.scene.centre[running], "none",
                       style.current, width, "solid")
+            if self.travel < FLASH:  # its gradient is complete: it flashes as it starts
+                spread = RING_PAD + 14.0 * (1.0 - self.travel / FLASH)
+                items.add(self._ring(running, spread), self.scene.centre[running], "none",
+                          style.current, width, "solid")
         failed = self.states.failed_now(index)
         if failed:
             items.add(self._ring(self.failed, RING_PAD), self.scene.centre[self.failed], "none",
@@ -580,6 +622,20 @@ class _Items:
         collection.set_items(self.paths, self.offsets, facecolor=np.array(self.faces),
                              edgecolor=np.array(self.edges), linewidth=_uniform(self.widths),
                              linestyle=_uniform(self.styles))
+
+
+def _eased(t: float) -> float:
+    """Slow out, fast across, slow in (smoothstep)."""
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _landing(text: str) -> str:
+    """A buffer's note while the new part lands: the sum without its result line."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith(("= ", "→ ")):
+            return "\n".join(lines[:number])
+    return text
 
 
 @lru_cache(maxsize=256)

@@ -143,8 +143,19 @@ class _Picture:
         ax = self.figure.add_subplot()
         self.picture = GraphPicture(ax, graph, list(steps), theme=theme, **(options or {}))
 
+    step_frames = 1
+
     def show(self, index: int) -> None:
         self.picture.show(index)
+
+    def show_frame(self, number: int) -> None:
+        """Frame ``number`` of the animation: 0 before the pass, then ``step_frames`` per
+        step, the last of each at rest."""
+        if number == 0:
+            self.picture.show(-1)
+            return
+        step, part = divmod(number - 1, self.step_frames)
+        self.picture.show(step, (part + 1) / self.step_frames)
 
     def rgb(self) -> np.ndarray:
         self.canvas.draw()
@@ -182,9 +193,11 @@ def export_graph(path, graph, steps: Sequence = (), index: int = -1, *, dpi: flo
 
 def export_animation(path, graph, steps: Sequence, *, fps: float = 2.0, dpi: float = 100.0,
                      theme: str = "light", size: tuple[float, float] | None = None,
-                     progress: Progress | None = None, **picture_options) -> bool:
-    """Write the backward pass as ``.gif`` or ``.mp4``: one frame before the pass, one per
-    step, the last held a little longer.
+                     progress: Progress | None = None, step_frames: int = 1,
+                     **picture_options) -> bool:
+    """Write the backward pass as ``.gif`` or ``.mp4``: one frame before the pass, then
+    ``step_frames`` per step (the motion of ``GraphPicture.show(i, travel)``: its gradients
+    travelling along their arcs; 1: the step at rest), the last held a little longer.
 
     ``progress(done, total)`` is called after each frame and once the file is written;
     returning False cancels: nothing is written and the result is False (True when the
@@ -198,12 +211,15 @@ def export_animation(path, graph, steps: Sequence, *, fps: float = 2.0, dpi: flo
                           "picture (use export_graph)")
     if not (isinstance(fps, (int, float)) and 0 < fps <= MAX_FPS):
         raise ExportError(f"fps must be above 0 and at most {MAX_FPS:g}, not {fps}")
-    frames = len(steps) + 1
+    if type(step_frames) is not int or not 1 <= step_frames <= 60:
+        raise ExportError(f"step frames must be a whole number from 1 to 60, not {step_frames}")
+    frames = len(steps) * step_frames + 1
     if frames > MAX_FRAMES:
         raise ExportError(f"the pass has {len(steps):,} steps; an animation holds at most "
                           f"{MAX_FRAMES - 1:,}")
     picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi, options=picture_options)
     try:
+        picture.step_frames = step_frames
         writer = _write_gif if kind == "gif" else _write_mp4
         return writer(path, picture, frames, fps, progress or (lambda done, total: True))
     finally:
@@ -243,7 +259,7 @@ def _write_gif(path: Path, picture: _Picture, frames: int, fps: float, progress)
     images = []
     total = frames + 1  # the frames, then writing the file
     for number in range(frames):
-        picture.show(number - 1)
+        picture.show_frame(number)
         image = Image.fromarray(picture.rgb())
         images.append(image.quantize(colors=256, method=Image.Quantize.FASTOCTREE))
         if progress(number + 1, total) is False:
@@ -286,7 +302,7 @@ def _write_mp4(path: Path, picture: _Picture, frames: int, fps: float, progress)
             writer.setup(picture.figure, str(temporary), dpi=picture.figure.dpi)
             try:
                 for number in range(frames):
-                    picture.show(number - 1)
+                    picture.show_frame(number)
                     for _ in range(1 + (hold if number == frames - 1 else 0)):
                         writer.grab_frame()
                     if progress(number + 1, total) is False:

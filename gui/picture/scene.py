@@ -86,6 +86,19 @@ class Scene:
     edge_labels: dict = field(default_factory=dict)  # step index -> [Label]
     bounds: tuple = (0.0, 0.0, 1.0, 1.0)
     bands: int = 1
+    _polylines: dict = field(default_factory=dict)
+
+    def point_along(self, edge, fraction: float) -> tuple:
+        """The point ``fraction`` (0..1) of the way along an edge's arc, by length, from
+        the node that sends to the one that receives."""
+        if edge not in self._polylines:
+            points = np.concatenate(self.edges[edge].to_polygons(closed_only=False))
+            steps = np.hypot(*np.diff(points, axis=0).T)
+            self._polylines[edge] = (points, np.concatenate([[0.0], np.cumsum(steps)]))
+        points, lengths = self._polylines[edge]
+        at = min(max(fraction, 0.0), 1.0) * lengths[-1]
+        return (float(np.interp(at, lengths, points[:, 0])),
+                float(np.interp(at, lengths, points[:, 1])))
 
 
 def node_parts(graph, key, *, values: bool = False, width: int | None = None) -> list:

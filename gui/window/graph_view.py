@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.picture.blit import Blitter
@@ -23,6 +23,8 @@ from gui.picture.blit import Blitter
 __all__ = ["GraphView", "GraphToolbar", "GraphCanvas"]
 
 RESIZE_DEBOUNCE_MS = 250
+MOTION_MS = 450   # a step's gradients travelling along their arcs
+FRAME_MS = 16
 WHEEL_ZOOM = 1.25
 
 
@@ -105,6 +107,12 @@ class GraphView(QWidget):
         self.blitter = Blitter(self.canvas)
         self._home_limits = None
         self._drawn_pass = None
+        self.motion = True
+        self._motion_index = None
+        self._motion_ms = MOTION_MS
+        self._motion_clock = QElapsedTimer()
+        self._motion_timer = QTimer(self, interval=FRAME_MS)
+        self._motion_timer.timeout.connect(self._on_motion_frame)
         self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DEBOUNCE_MS)
         self._resize_timer.timeout.connect(self._on_resized)
         self._size = None
@@ -145,6 +153,8 @@ class GraphView(QWidget):
 
     def rebuild(self) -> None:
         """Draw ``session.graph`` from scratch (a new graph, theme, size or font)."""
+        self._motion_timer.stop()
+        self._motion_index = None
         if self.picture is not None:
             self.picture.remove()
             self.picture = None
@@ -224,15 +234,46 @@ class GraphView(QWidget):
     def _on_step_changed(self, index: int) -> None:
         if self.picture is None:
             return
+        previous = self.picture.index
+        self._motion_timer.stop()
+        if self.motion and index == previous + 1 and index >= 0 and self.isVisible():
+            # a step forward moves: its gradients travel along their arcs (back jumps)
+            self._motion_index = index
+            self._motion_ms = MOTION_MS
+            if self.player is not None and self.player.is_playing:
+                self._motion_ms = max(120, min(MOTION_MS, int(self.player.interval_ms * 0.7)))
+            self._motion_clock.start()
+            self._show(index, 0.0)
+            self._motion_timer.start()
+            return
+        self._motion_index = None
         self._show(index)
+
+    def _on_motion_frame(self) -> None:
+        if self.picture is None or self.picture.index != self._motion_index:
+            self._motion_timer.stop()
+            return
+        travel = self._motion_clock.elapsed() / max(self._motion_ms, 1)
+        if travel >= 1.0:
+            self._motion_timer.stop()
+            self._motion_index = None
+            travel = 1.0
+        self.picture.show(self.picture.index, travel)
+        if travel >= 1.0:
+            self._describe()
+        self.blitter.update()
+
+    def set_motion(self, on: bool) -> None:
+        """Animate each step forward (off: reduced motion, every step a still picture)."""
+        self.motion = bool(on)
 
     def _on_selection_changed(self) -> None:
         if self.picture is not None:
             self.picture.set_selected(self.session.selected)
             self._show(self.picture.index)
 
-    def _show(self, index: int) -> None:
-        self.picture.show(index)
+    def _show(self, index: int, travel: float = 1.0) -> None:
+        self.picture.show(index, travel)
         self._describe()
         if self.picture.ensure_visible(self.picture.step_key(index)):
             self.canvas.draw()  # the view followed the pass: new background, overlay on top

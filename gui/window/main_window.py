@@ -345,6 +345,9 @@ class MainWindow(QMainWindow):
         self._action(view, "Show every node's &gradient as it arrives",
                      self.graph_view.set_show_grads, ["Ctrl+Alt+G"], checkable=True,
                      name="showGradsAction")
+        self._action(view, "&Reduced motion (steps without travelling gradients)",
+                     lambda on: self.graph_view.set_motion(not on), ["Ctrl+Alt+M"],
+                     checkable=True, name="reducedMotionAction")
 
     def _focus(self, widget):
         def focus():

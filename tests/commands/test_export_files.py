@@ -244,3 +244,15 @@ def test_command_line_export_of_a_pass_that_raises(tmp_path, capsys):
     captured = capsys.readouterr()
     assert status == EXIT_RAISED and out.exists()
     assert "backward pass 2 (y.backward()) stopped after 1 steps: RuntimeError" in captured.err
+
+
+def test_an_animation_has_frames_of_motion_per_step(tmp_path, dot_pass):
+    from PIL import Image
+
+    graph, steps = dot_pass
+    path = tmp_path / "motion.gif"
+    assert export.export_animation(path, graph, steps, dpi=30, step_frames=4)
+    with Image.open(path) as image:
+        assert image.n_frames == 1 + 4 * len(steps)
+    with pytest.raises(export.ExportError, match="step frames"):
+        export.export_animation(tmp_path / "no.gif", graph, steps, step_frames=0)

@@ -217,3 +217,49 @@ def test_function_nodes_can_show_their_forward_value():
         for size in cases.CANVASES.values():
             _, problems = every_step(graph, backward, size, values=True, grads=True)
             assert not problems, (name, problems[:3])
+
+
+def test_gradients_travel_as_tokens_along_their_own_arcs():
+    (graph, backward), = cases.graph_passes("seed")
+    picture = GraphPicture(new_axes(cases.CANVASES["1280x800"]), graph, backward)
+    scene = picture.scene
+    accumulate = next(k for k in graph if graph.nodes[k]["label"] == "AccumulateGrad")
+
+    def tokens(travel):
+        picture.show(1, travel)
+        return {item.key: item for item in picture.picture_items() if item.kind == "token"}
+
+    def to_target(item):
+        x0, y0, x1, y1 = item.bbox
+        tx, ty = picture.ax.transData.transform(scene.centre[accumulate])
+        height = picture.ax.figure.bbox.height
+        return np.hypot((x0 + x1) / 2 - tx, (y0 + y1) / 2 - (height - ty))
+
+    dot = next(k for k in graph if graph.nodes[k]["label"] == "DotBackward0")
+    early, late = tokens(0.3), tokens(0.9)
+    assert set(early) == set(late) == {(dot, accumulate, 0), (dot, accumulate, 1)}
+    assert all(item.text == "[0, 2, 4, 6]" for item in early.values())
+    for key in early:
+        assert to_target(late[key]) < to_target(early[key])  # on their way to x's buffer
+    assert tokens(1.0) == {}  # at rest: the labels again
+    assert len([i for i in picture.picture_items() if i.kind == "label"
+                and isinstance(i.key, tuple)]) == 2
+
+
+def test_the_buffer_shows_old_plus_new_before_the_total():
+    x = cases.engine.arange(4.0, requires_grad=True)
+    (2 * cases.engine.dot(x, x)).backward()
+    with cases.engine.record_passes() as passes:
+        u = x.sum()
+        u.backward()
+    graph = cases.to_networkx(u, names={"x": x})
+    picture = GraphPicture(new_axes(cases.CANVASES["1280x800"]), graph, passes[0])
+    last = len(passes[0].steps) - 1
+
+    def buffer(travel):
+        picture.show(last, travel)
+        return next(i.text for i in picture.picture_items() if i.kind == "label"
+                    and i.key == "leaf0")
+
+    assert buffer(0.2) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]"
+    assert buffer(1.0) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"

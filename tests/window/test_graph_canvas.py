@@ -100,3 +100,22 @@ def test_ctrl_plus_on_a_us_keyboard_is_bigger_text_not_zoom(qtbot, window):
     qtbot.keyClick(window.graph_view.canvas, Qt.Key_Equal,
                    Qt.ControlModifier | Qt.AltModifier)  # the graph's zoom has its own key
     assert window.graph_view.ax.get_xlim() != limits
+
+
+def test_a_step_forward_moves_and_comes_to_rest(qtbot, window):
+    canvas = shown(qtbot, window, SIZES["1280x800"])
+    window.session.set_step(0)
+    qtbot.wait(700)
+    before = canvas.frames_drawn
+    window.session.set_step(1)  # DotBackward0: two gradients leave along two arcs
+    tokens = [item for item in canvas.picture_items() if item.kind == "token"]
+    assert sorted(item.key[2] for item in tokens) == [0, 1]
+    qtbot.waitUntil(lambda: not any(i.kind == "token" for i in canvas.picture_items()))
+    assert canvas.frames_drawn - before >= 8  # blitted frames of motion
+    labels = [i for i in canvas.picture_items() if i.kind == "label" and isinstance(i.key, tuple)]
+    assert len(labels) == 2
+    window.session.set_step(0)  # back: a jump, no motion
+    assert not any(i.kind == "token" for i in canvas.picture_items())
+    next(a for a in window.actions() if a.objectName() == "reducedMotionAction").trigger()
+    window.session.set_step(1)
+    assert not any(i.kind == "token" for i in canvas.picture_items())
