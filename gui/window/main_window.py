@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from gui.window.file_actions import APP_TITLE, FileActions
 from gui.window.graph_view import GraphView
 from gui.window.lesson_session import LessonSession, builtin_lessons
+from gui.window.panels.canvas_note import CanvasNote
 from gui.window.panels.explain_panel import ExplainPanel
 from gui.window.panels.history_view import GradHistoryView
 from gui.window.panels.inputs_panel import MAX_INPUT_LENGTH, MAX_VARIABLES, InputsPanel
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.inputs = InputsPanel(self.session)
         self.graph_view = GraphView(self.session, self.player)
+        self.canvas_note = CanvasNote(self.session, self.graph_view.canvas)
         self.playback = PlaybackBar(self.session, self.player)
         self.history = GradHistoryView(self.session)
         self.inspector = NodeInspector(self.session)

@@ -53,3 +53,29 @@ def test_an_integer_tensor_cannot_require_grad_and_says_so_in_its_row(window):
     assert not window.backward()
     error = window.session.error
     assert error["field"] == "w" and "floating point" in error["message"]
+
+
+def test_the_canvas_says_why_a_variable_is_not_in_the_graph(window, qtbot):
+    window.inputs.add_button.click()
+    window.inputs.table.item(0, 1).setText("tensor([1., 2., 3., 4.])")
+    switch(window, 0).setCheckState(Qt.Unchecked)
+    window.inputs.expression_input.setText("(w * x).sum()")
+    assert window.backward()
+    note = window.canvas_note
+    assert note.isVisible() and note.parent() is window.graph_view.canvas
+    assert "w is not in the graph: it does not require grad" in note.text()
+    switch(window, 0).setCheckState(Qt.Checked)
+    assert window.backward()
+    assert not note.isVisible()
+
+
+def test_a_stale_graph_says_so_on_the_canvas(window):
+    window.backward()
+    window.inputs.expression_input.setText("x.sum(")
+    window.forward()
+    note = window.canvas_note
+    assert window.session.graph is not None and note.isVisible()
+    assert note.text().startswith("Stale graph")
+    window.inputs.expression_input.setText("x.sum()")
+    window.forward()
+    assert not note.isVisible()
