@@ -141,7 +141,8 @@ class _Picture:
         self.figure = Figure(figsize=(width, height), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         ax = self.figure.add_subplot()
-        self.picture = GraphPicture(ax, graph, list(steps), theme=theme, **(options or {}))
+        recorded = steps if hasattr(steps, "state_at") else list(steps)  # a pass, or steps
+        self.picture = GraphPicture(ax, graph, recorded, theme=theme, **(options or {}))
 
     step_frames = 1
 
@@ -169,7 +170,8 @@ def export_graph(path, graph, steps: Sequence = (), index: int = -1, *, dpi: flo
                  theme: str = "light", size: tuple[float, float] | None = None,
                  **picture_options) -> Path:
     """Write the graph as ``.png``, ``.svg`` or ``.pdf``, showing it after ``steps[0..index]``
-    (-1: before the backward pass). ``dpi`` sets a PNG's resolution; ``size`` is in inches
+    (-1: before the backward pass; ``steps`` is a list of ``engine.Step``s or the recorded
+    ``engine.BackwardPass`` itself). ``dpi`` sets a PNG's resolution; ``size`` is in inches
     (default: ``figure_size(graph)``). ``picture_options`` go to ``GraphPicture`` (for a
     later pass: ``freed_before``, ``grads_before``; for a pass that raised: ``failed``,
     ``error``). Returns the path written.
@@ -213,9 +215,10 @@ def export_animation(path, graph, steps: Sequence, *, fps: float = 2.0, dpi: flo
         raise ExportError(f"fps must be above 0 and at most {MAX_FPS:g}, not {fps}")
     if type(step_frames) is not int or not 1 <= step_frames <= 60:
         raise ExportError(f"step frames must be a whole number from 1 to 60, not {step_frames}")
-    frames = len(steps) * step_frames + 1
+    count = _count(steps)
+    frames = count * step_frames + 1
     if frames > MAX_FRAMES:
-        raise ExportError(f"the pass has {len(steps):,} steps; an animation holds at most "
+        raise ExportError(f"the pass has {count:,} steps; an animation holds at most "
                           f"{MAX_FRAMES - 1:,}")
     picture = _Picture(graph, steps, theme=theme, size=size, dpi=dpi, options=picture_options)
     try:
@@ -239,9 +242,14 @@ def export_file(path, graph, steps: Sequence = (), index: int = -1, **options) -
     return True
 
 
+def _count(steps) -> int:
+    """How many steps: of a list of steps, or of an ``engine.BackwardPass`` (its steps)."""
+    return len(steps.steps) if hasattr(steps, "state_at") else len(steps)
+
+
 def _check_index(index, steps) -> int:
-    if type(index) is not int or not -1 <= index < len(steps):
-        raise ExportError(f"step {index} does not exist: the pass has {len(steps)} steps "
+    if type(index) is not int or not -1 <= index < _count(steps):
+        raise ExportError(f"step {index} does not exist: the pass has {_count(steps)} steps "
                           f"(-1 is before the first)")
     return index
 
