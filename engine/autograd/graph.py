@@ -386,6 +386,8 @@ class PassState:
         raise KeyError("the pass does not reach this tensor")
 
 
+_NOT_RUN = object()  # what _run_node returns for a caught node it did not run
+
 _new_tuple = tuple.__new__  # builds a Step or Contribution without NamedTuple's slower __new__
 
 _pass_listeners: list = []
@@ -549,8 +551,9 @@ class BackwardPass:
             _grad_mode["enabled"] = previous_mode
         return self
 
-    def step(self) -> Step:
-        """Run the next ready node and return what it did."""
+    def step(self) -> Step | None:
+        """Run the next ready node and return what it did (None for a pass that keeps no
+        steps: ``keep_steps=False`` outside a ``record_passes`` block builds no records)."""
         if self.done:
             raise StopIteration("the backward pass has finished")
         previous_mode, _grad_mode["enabled"] = _grad_mode["enabled"], self.create_graph
@@ -571,10 +574,10 @@ class BackwardPass:
         except Exception as error:
             self.error, self.failed_node = error, node
             raise
-        if step is None:  # a caught input's node that nothing below needs: not run
+        if step is _NOT_RUN:  # a caught input's node that nothing below needs
             return None
         self.steps_run += 1
-        if self.keep_steps:
+        if step is not None:  # None: nobody keeps the steps, so none was built
             self.steps.append(step)
         return step
 
@@ -607,7 +610,7 @@ class BackwardPass:
                 for position, _ in caught:  # backward(inputs=[h]) fills h.grad
                     self.inputs[position]._store_grad(self.captured[position])
             if type(node) is not AccumulateGrad and node not in self._below:
-                return None  # caught here; nothing below it is wanted
+                return _NOT_RUN  # caught here; nothing below it is wanted
         if type(node) is AccumulateGrad:
             step = self._accumulate(node, grad, tuple(contributions))
             if node.variable._post_accumulate_hooks:
@@ -624,6 +627,8 @@ class BackwardPass:
             grads_out = _apply_post_hooks(node._post_hooks, tuple(grads_out), (grad,))
         freed = bool(saved) and not self.retain_graph and node.release_saved()
         sent = self._send_all(node, grads_out)
+        if not self.keep_steps:
+            return None
         if self.create_graph:
             grad, contributions, sent = (_array(grad), _arrays_of(contributions),
                                          tuple(_array(g) for g in sent))
@@ -633,8 +638,10 @@ class BackwardPass:
     def _returned(self, node: AccumulateGrad, grad, contributions: tuple) -> Step:
         """autograd.grad reached an input leaf: the gradient is returned, .grad untouched."""
         leaf = node.variable
+        if not self.keep_steps:
+            return None
         current = None
-        if self.keep_steps and leaf._grad is not None:
+        if leaf._grad is not None:
             current = _frozen(leaf._grad._data)
         if self.create_graph:
             grad, contributions = _array(grad), _arrays_of(contributions)
@@ -677,14 +684,15 @@ class BackwardPass:
         if self.create_graph:  # the gradient is a tensor with a graph of its own
             before = None if leaf._grad is None else _frozen(leaf._grad._data)
             leaf._accumulate_graph_grad(grad)
+            if not self.keep_steps:
+                return None
             after = _frozen(leaf._grad._data)
             return _new_tuple(Step, (self.steps_run, node, _array(grad),
                                      _arrays_of(contributions), (), leaf, before, after, False,
                                      (), False))
-        if not self.keep_steps:  # nobody will read this step: skip the snapshots
+        if not self.keep_steps:  # nobody will read this step: no snapshots, no record
             leaf._accumulate_grad(grad)
-            return _new_tuple(Step, (self.steps_run, node, grad, contributions, (), leaf, None,
-                                     None, False, (), False))
+            return None
         buffer = leaf._grad
         before = None if buffer is None else _frozen(buffer._data)
         leaf._accumulate_grad(grad)
