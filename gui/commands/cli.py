@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gui.commands.terminal import make_streams_safe, shown_name
 from gui.commands.trace_report import (
     NodeNames,
     error_text,
@@ -122,6 +123,7 @@ class BadInputError(Exception):
 
 def main(args: Sequence[str]) -> int:
     """Run ``args`` (``["trace", "--x", ...]``) and return the exit status."""
+    make_streams_safe()  # a cp1252 or ASCII terminal escapes what it cannot show
     try:
         options = _parser().parse_args(_join_dash_values(list(args)))
         return options.handler(options)
@@ -472,7 +474,8 @@ def _write_text(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise BadInputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+        raise BadInputError(f"cannot write {shown_name(path)!r}: {error.strerror or error}") \
+            from None
 
 
 # ----- run -------------------------------------------------------------------------------
@@ -526,7 +529,7 @@ def _load_lesson(file: str):
     from engine.interpreter.expression import ExpressionError
     from engine.interpreter.lesson import load_lesson
 
-    path = Path(file)
+    path, file = Path(file), shown_name(file)
     if path.suffix.lower() not in (".py", ".ipynb"):
         raise BadInputError(f"{file}: a lesson is a .py or .ipynb file")
     try:
@@ -543,10 +546,10 @@ def _load_lesson(file: str):
 # ----- check -----------------------------------------------------------------------------
 
 def _check_command(options) -> int:
-    file = options.file
+    file = shown_name(options.file)
     suffix = Path(file).suffix.lower()
     if suffix in (".py", ".ipynb"):
-        lesson = _load_lesson(file)
+        lesson = _load_lesson(options.file)
         if lesson.refusals:  # every refused statement, one line each (the interpreter's)
             for error in lesson.refusals:
                 sys.stderr.write(f"{file}:{error.lineno}:{error.col}: {error}\n")
@@ -561,9 +564,9 @@ def _check_command(options) -> int:
         from gui.model.session_file import SessionFileError, load_session
 
         try:
-            data = load_session(file)
+            data = load_session(options.file)
         except SessionFileError as error:
-            raise BadInputError(str(error)) from None
+            raise BadInputError(f"{file}: {error.problem}") from None
         if data.lesson is not None:
             _load_lesson(data.lesson)
         print(f"{file}: OK, {data.summary()}")
