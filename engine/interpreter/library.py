@@ -17,6 +17,7 @@ and precisions that would make huge strings, and field names that reach attribut
 
 from __future__ import annotations
 
+import builtins as _python
 import math
 import pprint
 import re
@@ -25,8 +26,10 @@ import string
 import numpy as np
 
 from engine.interpreter.limits import (
+    MAX_ITERATED,
     MAX_SEQUENCE_ELEMENTS,
     GuardError,
+    _is_array,
     elementwise,
     eye,
     linspace,
@@ -34,10 +37,11 @@ from engine.interpreter.limits import (
     sequence_size,
     sizes,
 )
+from engine.interpreter.objects import Instance, Super, UserClass, UserFunction
 
-__all__ = ["MODULES", "IMPORTABLE", "EXCEPTIONS", "VALUE_METHODS", "ARRAY_METHODS",
-           "ARRAY_ATTRIBUTES", "format_value", "format_text", "percent_format", "MAX_WIDTH",
-           "materialize"]
+__all__ = ["Builtins", "TableFunction", "type_name", "MODULES", "IMPORTABLE", "EXCEPTIONS",
+           "VALUE_METHODS", "ARRAY_METHODS", "ARRAY_ATTRIBUTES", "format_value", "format_text",
+           "percent_format", "MAX_WIDTH", "materialize"]
 
 MAX_WIDTH = 1_000  # of one formatted field (width or precision)
 
@@ -312,3 +316,199 @@ ARRAY_ATTRIBUTES = {"shape", "dtype", "ndim", "size", "T", "real", "imag"}
 MODULES = {"math": _MATH, "numpy": _NUMPY, "numpy.random": _NP_RANDOM}
 # What ``import NAME`` may name (torch and its submodules are the engine's).
 IMPORTABLE = ("torch", "math", "numpy", "pprint", "matplotlib.pyplot")
+
+
+def type_name(value) -> str:
+    """The type name a Python error would give (a lesson's class by its own name)."""
+    if isinstance(value, Instance):
+        return value.cls.name
+    if isinstance(value, Namespace):
+        return "module"
+    return type(value).__name__
+
+
+class TableFunction:
+    """A callable a table names, kept with its size guard (``f = math.sqrt; f(2)``)."""
+
+    __slots__ = ("function", "guard", "name")
+
+    def __init__(self, function, guard, name):
+        self.function = function
+        self.guard = guard
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<built-in function {self.name}>"
+
+
+class Builtins:
+    """The builtins a lesson may call, as methods of the interpreter that runs them.
+
+    Mixed into ``statements.LessonInterpreter``: they iterate with the clock running
+    (``self.tick``), call a lesson's functions through it (``self.call_value``) and
+    print through its output (``self.write``).
+    """
+
+    def _write_text(self, text: str) -> None:
+        self.write(text)
+
+    def _builtins(self) -> dict:
+        plain = {
+            "len": (self.builtin_len, nothing), "abs": (abs, elementwise),
+            "min": (self.builtin_min, nothing), "max": (self.builtin_max, nothing),
+            "sum": (self.builtin_sum, nothing), "round": (round, nothing),
+            "sorted": (self.builtin_sorted, nothing), "reversed": (self.builtin_reversed, nothing),
+            "isinstance": (self.builtin_isinstance, nothing), "list": (self.builtin_list, nothing),
+            "tuple": (self.builtin_tuple, nothing), "dict": (self.builtin_dict, nothing),
+            "set": (self.builtin_set, nothing), "str": (self.builtin_str, nothing),
+            "repr": (self.repr_of, nothing), "int": (int, nothing), "float": (float, nothing),
+            "bool": (bool, nothing), "range": (range, nothing), "zip": (self.builtin_zip, nothing),
+            "enumerate": (self.builtin_enumerate, nothing), "any": (self.builtin_any, nothing),
+            "all": (self.builtin_all, nothing), "divmod": (divmod, nothing),
+            "pow": (self.builtin_pow, nothing), "print": (self.builtin_print, nothing),
+            "map": (self.builtin_map, nothing), "filter": (self.builtin_filter, nothing),
+            "chr": (chr, nothing), "ord": (ord, nothing),
+        }
+        table = {name: TableFunction(function, guard, name)
+                 for name, (function, guard) in plain.items()}
+        table["super"] = TableFunction(self.builtin_super, nothing, "super")
+        table.update(EXCEPTIONS)
+        table.update({"True": True, "False": False, "None": None})
+        return table
+
+    def _items(self, value, limit=MAX_SEQUENCE_ELEMENTS) -> list:
+        if isinstance(value, (int, float, bool, type(None))) or isinstance(
+                value, (UserFunction, UserClass, Instance, Namespace)):
+            raise TypeError(f"'{type_name(value)}' object is not iterable")
+        if _is_array(value) and getattr(value, "ndim", 1) == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        if _is_array(value) and len(value) > MAX_ITERATED:
+            raise GuardError(f"too many items to iterate: {len(value):,} "
+                             f"(limit {MAX_ITERATED:,})")
+        return materialize(value, limit=limit, tick=self.tick)
+
+    def builtin_print(self, *values, sep=" ", end="\n", flush=False, file=None):
+        if file is not None:
+            raise TypeError("print(file=...) is not available in a lesson")
+        for name, text in (("sep", sep), ("end", end)):
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"{name} must be None or a string, not {type(text).__name__}")
+        sep = " " if sep is None else sep
+        end = "\n" if end is None else end
+        self.write(sep.join(self.text_of(value) for value in values) + end)
+
+    def builtin_len(self, value):
+        if isinstance(value, Instance):
+            _, method = value.cls.lookup("__len__")
+            if isinstance(method, UserFunction):
+                return self.call_function(method, (value,), {})
+            raise TypeError(f"object of type '{value.cls.name}' has no len()")
+        return len(value)
+
+    def builtin_str(self, *value):
+        if len(value) == 1:
+            return self.text_of(value[0])
+        return str(*value)
+
+    def builtin_list(self, value=()):
+        return self._items(value)
+
+    def builtin_tuple(self, value=()):
+        return tuple(self._items(value))
+
+    def builtin_set(self, value=()):
+        return set(self._items(value))
+
+    def builtin_dict(self, value=(), **kwargs):
+        result = dict(self._items(value) if not isinstance(value, dict) else value)
+        result.update(kwargs)
+        return result
+
+    def builtin_sorted(self, value, key=None, reverse=False):
+        return sorted(self._items(value), key=key, reverse=reverse)
+
+    def builtin_reversed(self, value):
+        return list(reversed(self._items(value)))
+
+    def builtin_zip(self, *iterables):
+        lists = [self._items(value) for value in iterables]
+        return list(zip(*lists))
+
+    def builtin_enumerate(self, value, start=0):
+        return list(enumerate(self._items(value), start))
+
+    def builtin_map(self, function, *iterables):
+        lists = [self._items(value) for value in iterables]
+        return [self.call_value(function, None, None, list(args), {}, 0) for args in zip(*lists)]
+
+    def builtin_filter(self, function, value):
+        items = self._items(value)
+        if function is None:
+            return [item for item in items if item]
+        return [item for item in items
+                if self.truth(self.call_value(function, None, None, [item], {}, 0), 0)]
+
+    def builtin_any(self, value):
+        return any(bool(item) for item in self._items(value))
+
+    def builtin_all(self, value):
+        return all(bool(item) for item in self._items(value))
+
+    def builtin_sum(self, value, start=0):
+        total = start
+        for item in self._items(value):
+            total = total + item
+        return total
+
+    def builtin_min(self, *values, key=None, default=_python.Ellipsis):
+        items = self._items(values[0]) if len(values) == 1 else list(values)
+        if not items and default is not _python.Ellipsis:
+            return default
+        return min(items, key=key)
+
+    def builtin_max(self, *values, key=None, default=_python.Ellipsis):
+        items = self._items(values[0]) if len(values) == 1 else list(values)
+        if not items and default is not _python.Ellipsis:
+            return default
+        return max(items, key=key)
+
+    def builtin_pow(self, base, exponent, modulo=None):
+        if modulo is None and isinstance(base, int) and isinstance(exponent, int):
+            digits = exponent * math.log10(abs(base)) if abs(base) > 1 and exponent > 0 else 0
+            if digits >= 400:
+                raise GuardError(f"integer power too large: about {digits:.3g} digits "
+                                 f"(limit 400)")
+        return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+
+    def builtin_isinstance(self, value, kinds):
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        for kind in kinds:
+            if isinstance(kind, UserClass):
+                if isinstance(value, Instance) and value.cls.is_subclass(kind):
+                    return True
+            elif isinstance(kind, type):
+                if isinstance(value, Instance):
+                    if value.base is not None and isinstance(value.base, kind):
+                        return True
+                elif isinstance(value, kind):
+                    return True
+            elif isinstance(kind, TableFunction) and kind.function in (int, float, bool, str):
+                if isinstance(value, kind.function):
+                    return True
+            elif isinstance(kind, TableFunction) and kind.name in ("list", "tuple", "dict", "set"):
+                if isinstance(value, {"list": list, "tuple": tuple, "dict": dict,
+                                      "set": set}[kind.name]):
+                    return True
+            else:
+                raise TypeError("isinstance() arg 2 must be a type, a tuple of types, or a union")
+        return False
+
+    def builtin_super(self, *args):
+        if args:
+            raise TypeError("super() takes no arguments in a lesson")
+        frame = self.frame
+        while frame is not None and (frame.function is None or frame.function.owner is None):
+            frame = frame.parent
+        if frame is None or frame.instance is None:
+            raise RuntimeError("super(): no arguments")
+        return Super(frame.function.owner, frame.instance)

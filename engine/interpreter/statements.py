@@ -1,4 +1,5 @@
-"""The statements a lesson may use, checked (``LessonValidator``) and run (``LessonInterpreter``).
+"""The statements a lesson may use, run by ``LessonInterpreter`` (checked first by
+``validator.LessonValidator``; the builtins are ``library.Builtins``).
 
 The Python that autograd tutorials use: assignments and unpacking, ``if``/``while``/``for``
 (over ranges, lists, tuples, dicts, ``zip``, ``enumerate``, tensors), ``break``/``continue``,
@@ -25,7 +26,6 @@ interpreted, and every call, attribute and keyword comes from a table.
 from __future__ import annotations
 
 import ast
-import builtins as _python
 import contextlib
 import math
 import operator
@@ -35,7 +35,7 @@ import numpy as np
 
 from engine.interpreter import library, objects
 from engine.interpreter.evaluator import Interpreter, _is_array, _kind, _type_name, exception_text
-from engine.interpreter.library import EXCEPTIONS, Namespace, materialize
+from engine.interpreter.library import EXCEPTIONS, Namespace, TableFunction, materialize
 from engine.interpreter.limits import (
     MAX_ITERATED,
     MAX_SEQUENCE_ELEMENTS,
@@ -47,7 +47,6 @@ from engine.interpreter.limits import (
     sequence_size,
 )
 from engine.interpreter.objects import (
-    SPECIAL_METHODS,
     BoundMethod,
     Instance,
     Return,
@@ -57,11 +56,12 @@ from engine.interpreter.objects import (
 )
 from engine.interpreter.source import ExpressionError, excerpt
 from engine.interpreter.tables import (
+    AUGMENTED_SYMBOLS,
     ENGINE_OBJECT_MEMBERS,
     FUNCTIONS,
     GRAD_MODES,
-    IN_PLACE_OPERATORS,
     LESSON,
+    LESSON_IN_PLACE_OPERATORS,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
     TORCH_MEMBERS,
@@ -69,7 +69,7 @@ from engine.interpreter.tables import (
     TUTORIAL_TENSOR_METHODS,
     VALUES,
 )
-from engine.interpreter.validator import _EXPRESSION_NODES, Validator
+from engine.interpreter.validator import FORBIDDEN_NAMES, LessonValidator  # noqa: F401 - re-exported
 
 __all__ = ["LessonValidator", "LessonInterpreter", "MAX_LOOP", "MAX_CALL_DEPTH",
            "FORBIDDEN_NAMES"]
@@ -77,193 +77,8 @@ __all__ = ["LessonValidator", "LessonInterpreter", "MAX_LOOP", "MAX_CALL_DEPTH",
 MAX_LOOP = 10_000        # iterations of one loop
 MAX_CALL_DEPTH = 100     # nested calls of a lesson's own functions
 
-FORBIDDEN_NAMES = frozenset(
-    "eval exec compile open input breakpoint globals locals vars getattr setattr delattr "
-    "hasattr dir help exit quit memoryview object type id hash iter next callable "
-    "classmethod staticmethod property issubclass format bytes bytearray".split())
-
-_STATEMENTS = {
-    "Module", "Import", "ImportFrom", "alias", "Assign", "AugAssign", "AnnAssign", "Expr",
-    "With", "withitem", "For", "While", "If", "Pass", "Break", "Continue", "Assert",
-    "FunctionDef", "Lambda", "arguments", "arg", "Return", "ClassDef", "Try",
-    "ExceptHandler", "Raise", "ListComp", "SetComp", "DictComp", "GeneratorExp",
-    "comprehension", "JoinedStr", "FormattedValue", "Dict", "Set", "Starred", "Delete", "Del",
-    "BitOr", "BitAnd", "In", "NotIn",
-}
-_AUGMENTED_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-                      ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
-_IN_PLACE = {**IN_PLACE_OPERATORS, ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod,
-             ast.MatMult: operator.imatmul}
-
-
-# ----- static checks ---------------------------------------------------------------------
-
-class LessonValidator(Validator):
-    """The expression whitelist plus the statements a lesson may use.
-
-    In a lesson, what a name or attribute is depends on what runs (a lesson's own
-    functions and objects), so this checks the shape of the code and refuses private
-    names, the builtins that reach the interpreter (``eval``, ``open``, ``getattr``, ...)
-    and statements outside the subset; the interpreter checks each value at run time.
-    """
-
-    allowed = _EXPRESSION_NODES | _STATEMENTS
-
-    def __init__(self, source, *, mode: str = LESSON, names=(), max_nodes: int = 100_000):
-        super().__init__(source, mode=mode, names=names, max_nodes=max_nodes)
-        self.returns_allowed: set[int] = set()
-
-    def run(self, tree: ast.AST, *, base_offset: int = 0) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Return):
-                        self.returns_allowed.add(id(inner))
-        super().run(tree, base_offset=base_offset)
-
-    def child_in_loop(self, node, in_loop: bool) -> bool:
-        if isinstance(node, (ast.For, ast.While)):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.Lambda, ast.ClassDef)):
-            return False
-        return in_loop
-
-    def _private(self, name: str, offset: int, what: str = "name"):
-        if name.startswith("_") and name != "_" and name not in SPECIAL_METHODS:
-            raise self.fail(f"{what} {excerpt(name)} is not allowed: names starting with '_' "
-                            f"are private", offset)
-
-    def check_Name(self, node, offset, in_loop):  # noqa: N802 - ast's names
-        name = node.id
-        if name.startswith("_") and name != "_":
-            raise self.fail(f"name {excerpt(name)} is not allowed: names starting with '_' are "
-                            f"private", offset)
-        if name in FORBIDDEN_NAMES and isinstance(node.ctx, ast.Load):
-            raise self.fail(f"{excerpt(name)} is not available in a lesson: it reaches the "
-                            f"interpreter itself", offset)
-
-    def check_Attribute(self, node, offset, in_loop):  # noqa: N802
-        attr = node.attr
-        at = self.source.node_end(node) - len(attr)
-        if attr == "__version__" and isinstance(node.ctx, ast.Load):
-            return
-        if attr.startswith("_") and not (attr in SPECIAL_METHODS and id(node) in self.callees):
-            raise self.fail(f"attribute {excerpt(attr)} is not allowed: names starting with "
-                            f"'_' are private", at)
-
-    def check_Call(self, node, offset, in_loop):  # noqa: N802
-        self.callees.add(id(node.func))
-        for keyword in node.keywords:
-            at = self.source.node_offset(keyword) if hasattr(keyword, "lineno") else offset
-            if keyword.arg is None:
-                raise self.fail("**keyword arguments are not allowed", at)
-            if keyword.arg.startswith("_"):
-                raise self.fail(f"keyword argument {excerpt(keyword.arg)} is not allowed", at)
-
-    def check_BinOp(self, node, offset, in_loop):  # noqa: N802
-        if isinstance(node.op, (ast.LShift, ast.RShift, ast.BitXor)):
-            super().check_BinOp(node, offset, in_loop)
-
-    def check_Compare(self, node, offset, in_loop):  # noqa: N802
-        return None  # 'in' and 'not in' are fine in a lesson
-
-    def check_Import(self, node, offset, in_loop):  # noqa: N802
-        for alias in node.names:
-            if not (alias.name in library.IMPORTABLE or alias.name.startswith("torch.")
-                    and alias.name[6:] in TORCH_SUBMODULES):
-                raise self.fail(f"module {excerpt(alias.name)} is not available in a lesson "
-                                f"(only torch, math, numpy, pprint and matplotlib.pyplot)",
-                                offset)
-            if alias.asname:
-                self._private(alias.asname, offset)
-
-    def check_ImportFrom(self, node, offset, in_loop):  # noqa: N802
-        module = node.module or ""
-        if node.level or not (module in library.IMPORTABLE or module.startswith("torch.")
-                              and module[6:] in TORCH_SUBMODULES):
-            raise self.fail(f"module {excerpt(module or '.')} is not available in a lesson "
-                            f"(only torch, math, numpy, pprint and matplotlib.pyplot)", offset)
-        for alias in node.names:
-            if alias.name == "*":
-                raise self.fail("'from ... import *' is not allowed: name what you import",
-                                offset)
-            self._private(alias.name, offset)
-            if alias.asname:
-                self._private(alias.asname, offset)
-
-    def check_AugAssign(self, node, offset, in_loop):  # noqa: N802
-        if type(node.op) not in _IN_PLACE:
-            raise self.fail("only += -= *= /= //= %= **= @= are supported", offset)
-
-    def check_With(self, node, offset, in_loop):  # noqa: N802
-        for item in node.items:
-            context = item.context_expr
-            if not (isinstance(context, ast.Call) and isinstance(context.func, ast.Attribute)
-                    and context.func.attr in GRAD_MODES):
-                raise self.fail("only 'with torch.no_grad():', 'torch.enable_grad()' or "
-                                "'torch.set_grad_enabled(...)' are allowed", offset)
-            if item.optional_vars is not None:
-                raise self.fail("'with ... as NAME' is not allowed", offset)
-
-    def check_For(self, node, offset, in_loop):  # noqa: N802
-        if node.orelse:
-            raise self.fail("'for ... else' is not supported", offset)
-        self._target(node.target, offset)
-
-    def check_While(self, node, offset, in_loop):  # noqa: N802
-        if node.orelse:
-            raise self.fail("'while ... else' is not supported", offset)
-
-    def check_comprehension(self, node, offset, in_loop):  # noqa: N802
-        if node.is_async:
-            raise self.fail("async comprehensions are not allowed", offset)
-        self._target(node.target, offset)
-
-    def _target(self, target, offset):
-        for item in ast.walk(target):
-            if not isinstance(item, (ast.Name, ast.Tuple, ast.List, ast.Store)):
-                raise self.fail("a loop variable must be a name or a tuple of names", offset)
-
-    def check_Break(self, node, offset, in_loop):  # noqa: N802
-        if not in_loop:
-            raise self.fail("'break' outside loop", offset)
-
-    def check_Continue(self, node, offset, in_loop):  # noqa: N802
-        if not in_loop:
-            raise self.fail("'continue' not properly in loop", offset)
-
-    def check_Return(self, node, offset, in_loop):  # noqa: N802
-        if id(node) not in self.returns_allowed:
-            raise self.fail("'return' outside function", offset)
-
-    def check_FunctionDef(self, node, offset, in_loop):  # noqa: N802
-        self._private(node.name, offset, "function name")
-        if getattr(node, "type_params", None):
-            raise self.fail("type parameters are not supported", offset)
-
-    def check_arguments(self, node, offset, in_loop):  # noqa: N802
-        for argument in (*node.posonlyargs, *node.args, *node.kwonlyargs,
-                         *(a for a in (node.vararg, node.kwarg) if a is not None)):
-            self._private(argument.arg, offset, "argument")
-
-    def check_ClassDef(self, node, offset, in_loop):  # noqa: N802
-        self._private(node.name, offset, "class name")
-        if node.keywords:
-            raise self.fail("class keywords (metaclass=...) are not allowed", offset)
-        for statement in node.body:
-            if not isinstance(statement, (ast.FunctionDef, ast.Assign, ast.Pass, ast.Expr,
-                                          ast.AnnAssign)):
-                raise self.fail("a class body may hold methods, assignments and a docstring",
-                                self.source.node_offset(statement))
-
-    def check_Try(self, node, offset, in_loop):  # noqa: N802
-        if node.orelse and not node.handlers:
-            raise self.fail("'try ... else' needs an except clause", offset)
-
-    def check_Delete(self, node, offset, in_loop):  # noqa: N802
-        for target in node.targets:
-            if not isinstance(target, (ast.Name, ast.Subscript)):
-                raise self.fail("del works on names and items only", offset)
+_AUGMENTED_SYMBOLS = AUGMENTED_SYMBOLS
+_IN_PLACE = LESSON_IN_PLACE_OPERATORS
 
 
 # ----- running ---------------------------------------------------------------------------
@@ -293,20 +108,6 @@ class _Frame:
         self.is_class = is_class
 
 
-class _Table:
-    """A callable a table names, kept with its size guard (``f = math.sqrt; f(2)``)."""
-
-    __slots__ = ("function", "guard", "name")
-
-    def __init__(self, function, guard, name):
-        self.function = function
-        self.guard = guard
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<built-in function {self.name}>"
-
-
 class _Missing(Exception):  # noqa: N818 - lookup signal
     pass
 
@@ -323,7 +124,7 @@ def limit_error(error: ExpressionError) -> ExpressionError:
     return error
 
 
-class LessonInterpreter(Interpreter):
+class LessonInterpreter(library.Builtins, Interpreter):
     """The expression interpreter plus lesson statements, functions, classes and builtins."""
 
     validator_class = LessonValidator
@@ -939,10 +740,10 @@ class LessonInterpreter(Interpreter):
             base_type = owner.cls.engine_base()
             if attr == "__init__" and base_type is not None:
                 base = owner.instance.base
-                return _Table(lambda *a, **k: base_type.__init__(base, *a, **k), nothing,
+                return TableFunction(lambda *a, **k: base_type.__init__(base, *a, **k), nothing,
                               "__init__"), nothing
             if attr == "__init__":
-                return _Table(lambda: None, nothing, "__init__"), nothing
+                return TableFunction(lambda: None, nothing, "__init__"), nothing
             raise self.run_error(AttributeError(f"'super' object has no attribute '{attr}'"), at)
         if isinstance(owner, UserClass):
             _, found = owner.lookup(attr)
@@ -982,8 +783,8 @@ class LessonInterpreter(Interpreter):
                 table = library.VALUE_METHODS.get(kind)
                 if table is not None and attr in table:
                     if kind is str and attr == "format":
-                        return _Table(lambda *a, **k: library.format_text(owner, a, k), nothing,
-                                      "format"), nothing
+                        return TableFunction(lambda *a, **k: library.format_text(owner, a, k),
+                                             nothing, "format"), nothing
                     return self.run(at, getattr, owner, attr), table[attr]
             engine_value = self._engine_object_member(owner, attr, at)
             if engine_value is not None:
@@ -1052,8 +853,8 @@ class LessonInterpreter(Interpreter):
         """``owner.attr`` as a value: a table's function keeps its guard for a later call."""
         value, guard = self.member(owner, attr, at)
         if guard is not None and callable(value) and not isinstance(
-                value, (UserFunction, BoundMethod, UserClass, _Table, type)):
-            value = _Table(value, guard, attr)  # callable later (f = math.sqrt; f(2))
+                value, (UserFunction, BoundMethod, UserClass, TableFunction, type)):
+            value = TableFunction(value, guard, attr)  # callable later (f = math.sqrt; f(2))
         return value
 
     # -- calls --
@@ -1087,7 +888,7 @@ class LessonInterpreter(Interpreter):
             return self.call_function(callee.function, (callee.instance, *args), kwargs, at)
         if isinstance(callee, UserClass):
             return self.instantiate(callee, args, kwargs, at)
-        if isinstance(callee, _Table):
+        if isinstance(callee, TableFunction):
             guard, function, name = callee.guard, callee.function, callee.name
         elif guard is not None:
             function, name = callee, getattr(callee, "__name__", "function")
@@ -1356,171 +1157,6 @@ class LessonInterpreter(Interpreter):
 
     def eval_Starred(self, node):  # noqa: N802
         raise self.fail("'*' is allowed in calls and list displays only", self.offset(node))
-
-    # -- builtins --
-    def _write_text(self, text: str) -> None:
-        self.write(text)
-
-    def _builtins(self) -> dict:
-        plain = {
-            "len": (self.builtin_len, nothing), "abs": (abs, elementwise),
-            "min": (self.builtin_min, nothing), "max": (self.builtin_max, nothing),
-            "sum": (self.builtin_sum, nothing), "round": (round, nothing),
-            "sorted": (self.builtin_sorted, nothing), "reversed": (self.builtin_reversed, nothing),
-            "isinstance": (self.builtin_isinstance, nothing), "list": (self.builtin_list, nothing),
-            "tuple": (self.builtin_tuple, nothing), "dict": (self.builtin_dict, nothing),
-            "set": (self.builtin_set, nothing), "str": (self.builtin_str, nothing),
-            "repr": (self.repr_of, nothing), "int": (int, nothing), "float": (float, nothing),
-            "bool": (bool, nothing), "range": (range, nothing), "zip": (self.builtin_zip, nothing),
-            "enumerate": (self.builtin_enumerate, nothing), "any": (self.builtin_any, nothing),
-            "all": (self.builtin_all, nothing), "divmod": (divmod, nothing),
-            "pow": (self.builtin_pow, nothing), "print": (self.builtin_print, nothing),
-            "map": (self.builtin_map, nothing), "filter": (self.builtin_filter, nothing),
-            "chr": (chr, nothing), "ord": (ord, nothing),
-        }
-        table = {name: _Table(function, guard, name) for name, (function, guard) in plain.items()}
-        table["super"] = _Table(self.builtin_super, nothing, "super")
-        table.update(EXCEPTIONS)
-        table.update({"True": True, "False": False, "None": None})
-        return table
-
-    def _items(self, value, limit=MAX_SEQUENCE_ELEMENTS) -> list:
-        if isinstance(value, (int, float, bool, type(None))) or isinstance(
-                value, (UserFunction, UserClass, Instance, Namespace)):
-            raise TypeError(f"'{_type_name(value)}' object is not iterable")
-        if _is_array(value) and getattr(value, "ndim", 1) == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        if _is_array(value) and len(value) > MAX_ITERATED:
-            raise GuardError(f"too many items to iterate: {len(value):,} "
-                             f"(limit {MAX_ITERATED:,})")
-        return materialize(value, limit=limit, tick=self.tick)
-
-    def builtin_print(self, *values, sep=" ", end="\n", flush=False, file=None):
-        if file is not None:
-            raise TypeError("print(file=...) is not available in a lesson")
-        for name, text in (("sep", sep), ("end", end)):
-            if text is not None and not isinstance(text, str):
-                raise TypeError(f"{name} must be None or a string, not {type(text).__name__}")
-        sep = " " if sep is None else sep
-        end = "\n" if end is None else end
-        self.write(sep.join(self.text_of(value) for value in values) + end)
-
-    def builtin_len(self, value):
-        if isinstance(value, Instance):
-            _, method = value.cls.lookup("__len__")
-            if isinstance(method, UserFunction):
-                return self.call_function(method, (value,), {})
-            raise TypeError(f"object of type '{value.cls.name}' has no len()")
-        return len(value)
-
-    def builtin_str(self, *value):
-        if len(value) == 1:
-            return self.text_of(value[0])
-        return str(*value)
-
-    def builtin_list(self, value=()):
-        return self._items(value)
-
-    def builtin_tuple(self, value=()):
-        return tuple(self._items(value))
-
-    def builtin_set(self, value=()):
-        return set(self._items(value))
-
-    def builtin_dict(self, value=(), **kwargs):
-        result = dict(self._items(value) if not isinstance(value, dict) else value)
-        result.update(kwargs)
-        return result
-
-    def builtin_sorted(self, value, key=None, reverse=False):
-        return sorted(self._items(value), key=key, reverse=reverse)
-
-    def builtin_reversed(self, value):
-        return list(reversed(self._items(value)))
-
-    def builtin_zip(self, *iterables):
-        lists = [self._items(value) for value in iterables]
-        return list(zip(*lists))
-
-    def builtin_enumerate(self, value, start=0):
-        return list(enumerate(self._items(value), start))
-
-    def builtin_map(self, function, *iterables):
-        lists = [self._items(value) for value in iterables]
-        return [self.call_value(function, None, None, list(args), {}, 0) for args in zip(*lists)]
-
-    def builtin_filter(self, function, value):
-        items = self._items(value)
-        if function is None:
-            return [item for item in items if item]
-        return [item for item in items
-                if self.truth(self.call_value(function, None, None, [item], {}, 0), 0)]
-
-    def builtin_any(self, value):
-        return any(bool(item) for item in self._items(value))
-
-    def builtin_all(self, value):
-        return all(bool(item) for item in self._items(value))
-
-    def builtin_sum(self, value, start=0):
-        total = start
-        for item in self._items(value):
-            total = total + item
-        return total
-
-    def builtin_min(self, *values, key=None, default=_python.Ellipsis):
-        items = self._items(values[0]) if len(values) == 1 else list(values)
-        if not items and default is not _python.Ellipsis:
-            return default
-        return min(items, key=key)
-
-    def builtin_max(self, *values, key=None, default=_python.Ellipsis):
-        items = self._items(values[0]) if len(values) == 1 else list(values)
-        if not items and default is not _python.Ellipsis:
-            return default
-        return max(items, key=key)
-
-    def builtin_pow(self, base, exponent, modulo=None):
-        if modulo is None and isinstance(base, int) and isinstance(exponent, int):
-            digits = exponent * math.log10(abs(base)) if abs(base) > 1 and exponent > 0 else 0
-            if digits >= 400:
-                raise GuardError(f"integer power too large: about {digits:.3g} digits "
-                                 f"(limit 400)")
-        return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
-
-    def builtin_isinstance(self, value, kinds):
-        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-        for kind in kinds:
-            if isinstance(kind, UserClass):
-                if isinstance(value, Instance) and value.cls.is_subclass(kind):
-                    return True
-            elif isinstance(kind, type):
-                if isinstance(value, Instance):
-                    if value.base is not None and isinstance(value.base, kind):
-                        return True
-                elif isinstance(value, kind):
-                    return True
-            elif isinstance(kind, _Table) and kind.function in (int, float, bool, str):
-                if isinstance(value, kind.function):
-                    return True
-            elif isinstance(kind, _Table) and kind.name in ("list", "tuple", "dict", "set"):
-                if isinstance(value, {"list": list, "tuple": tuple, "dict": dict,
-                                      "set": set}[kind.name]):
-                    return True
-            else:
-                raise TypeError("isinstance() arg 2 must be a type, a tuple of types, or a union")
-        return False
-
-    def builtin_super(self, *args):
-        if args:
-            raise TypeError("super() takes no arguments in a lesson")
-        frame = self.frame
-        while frame is not None and (frame.function is None or frame.function.owner is None):
-            frame = frame.parent
-        if frame is None or frame.instance is None:
-            raise RuntimeError("super(): no arguments")
-        return Super(frame.function.owner, frame.instance)
-
 
 _MISSING = object()
 

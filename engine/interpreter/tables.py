@@ -153,6 +153,11 @@ IN_PLACE_OPERATORS = {
     ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
     ast.Div: operator.itruediv, ast.Pow: operator.ipow,
 }
+# A lesson's augmented assignments (an expression has none).
+LESSON_IN_PLACE_OPERATORS = {**IN_PLACE_OPERATORS, ast.FloorDiv: operator.ifloordiv,
+                             ast.Mod: operator.imod, ast.MatMult: operator.imatmul}
+AUGMENTED_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+                     ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
 COMPARISONS = {
     ast.Eq: (operator.eq, "=="), ast.NotEq: (operator.ne, "!="), ast.Lt: (operator.lt, "<"),
     ast.LtE: (operator.le, "<="), ast.Gt: (operator.gt, ">"), ast.GtE: (operator.ge, ">="),

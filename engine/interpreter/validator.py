@@ -1,5 +1,7 @@
 """Refuse, before anything runs, every node, name, attribute and keyword outside the tables.
 
+``Validator`` checks one-line expressions; ``LessonValidator`` the statements of a lesson.
+
 >>> from engine.interpreter.source import parse_expression
 >>> tree, text = parse_expression("x.numpy().tofile('f')")
 >>> try:
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import ast
 
+from engine.interpreter import library
 from engine.interpreter.limits import MAX_INT, MAX_INT_DIGITS
+from engine.interpreter.objects import SPECIAL_METHODS
 from engine.interpreter.source import MAX_DEPTH, MAX_NODES, ExpressionError, SourceText, excerpt
 from engine.interpreter.tables import (
     ATTRIBUTE_NAMES,
@@ -25,7 +29,9 @@ from engine.interpreter.tables import (
     GRAD_MODES,
     KEYWORDS,
     LESSON,
+    LESSON_IN_PLACE_OPERATORS,
     SETTABLE_ATTRIBUTES,
+    TORCH_SUBMODULES,
     VALUES,
     operator_offset,
 )
@@ -266,3 +272,185 @@ class Validator:
             raise self.fail("%-formatting of strings is not allowed", at)
 
 
+FORBIDDEN_NAMES = frozenset(
+    "eval exec compile open input breakpoint globals locals vars getattr setattr delattr "
+    "hasattr dir help exit quit memoryview object type id hash iter next callable "
+    "classmethod staticmethod property issubclass format bytes bytearray".split())
+
+_STATEMENTS = {
+    "Module", "Import", "ImportFrom", "alias", "Assign", "AugAssign", "AnnAssign", "Expr",
+    "With", "withitem", "For", "While", "If", "Pass", "Break", "Continue", "Assert",
+    "FunctionDef", "Lambda", "arguments", "arg", "Return", "ClassDef", "Try",
+    "ExceptHandler", "Raise", "ListComp", "SetComp", "DictComp", "GeneratorExp",
+    "comprehension", "JoinedStr", "FormattedValue", "Dict", "Set", "Starred", "Delete", "Del",
+    "BitOr", "BitAnd", "In", "NotIn",
+}
+
+# ----- static checks ---------------------------------------------------------------------
+
+class LessonValidator(Validator):
+    """The expression whitelist plus the statements a lesson may use.
+
+    In a lesson, what a name or attribute is depends on what runs (a lesson's own
+    functions and objects), so this checks the shape of the code and refuses private
+    names, the builtins that reach the interpreter (``eval``, ``open``, ``getattr``, ...)
+    and statements outside the subset; the interpreter checks each value at run time.
+    """
+
+    allowed = _EXPRESSION_NODES | _STATEMENTS
+
+    def __init__(self, source, *, mode: str = LESSON, names=(), max_nodes: int = 100_000):
+        super().__init__(source, mode=mode, names=names, max_nodes=max_nodes)
+        self.returns_allowed: set[int] = set()
+
+    def run(self, tree: ast.AST, *, base_offset: int = 0) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Return):
+                        self.returns_allowed.add(id(inner))
+        super().run(tree, base_offset=base_offset)
+
+    def child_in_loop(self, node, in_loop: bool) -> bool:
+        if isinstance(node, (ast.For, ast.While)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        return in_loop
+
+    def _private(self, name: str, offset: int, what: str = "name"):
+        if name.startswith("_") and name != "_" and name not in SPECIAL_METHODS:
+            raise self.fail(f"{what} {excerpt(name)} is not allowed: names starting with '_' "
+                            f"are private", offset)
+
+    def check_Name(self, node, offset, in_loop):  # noqa: N802 - ast's names
+        name = node.id
+        if name.startswith("_") and name != "_":
+            raise self.fail(f"name {excerpt(name)} is not allowed: names starting with '_' are "
+                            f"private", offset)
+        if name in FORBIDDEN_NAMES and isinstance(node.ctx, ast.Load):
+            raise self.fail(f"{excerpt(name)} is not available in a lesson: it reaches the "
+                            f"interpreter itself", offset)
+
+    def check_Attribute(self, node, offset, in_loop):  # noqa: N802
+        attr = node.attr
+        at = self.source.node_end(node) - len(attr)
+        if attr == "__version__" and isinstance(node.ctx, ast.Load):
+            return
+        if attr.startswith("_") and not (attr in SPECIAL_METHODS and id(node) in self.callees):
+            raise self.fail(f"attribute {excerpt(attr)} is not allowed: names starting with "
+                            f"'_' are private", at)
+
+    def check_Call(self, node, offset, in_loop):  # noqa: N802
+        self.callees.add(id(node.func))
+        for keyword in node.keywords:
+            at = self.source.node_offset(keyword) if hasattr(keyword, "lineno") else offset
+            if keyword.arg is None:
+                raise self.fail("**keyword arguments are not allowed", at)
+            if keyword.arg.startswith("_"):
+                raise self.fail(f"keyword argument {excerpt(keyword.arg)} is not allowed", at)
+
+    def check_BinOp(self, node, offset, in_loop):  # noqa: N802
+        if isinstance(node.op, (ast.LShift, ast.RShift, ast.BitXor)):
+            super().check_BinOp(node, offset, in_loop)
+
+    def check_Compare(self, node, offset, in_loop):  # noqa: N802
+        return None  # 'in' and 'not in' are fine in a lesson
+
+    def check_Import(self, node, offset, in_loop):  # noqa: N802
+        for alias in node.names:
+            if not (alias.name in library.IMPORTABLE or alias.name.startswith("torch.")
+                    and alias.name[6:] in TORCH_SUBMODULES):
+                raise self.fail(f"module {excerpt(alias.name)} is not available in a lesson "
+                                f"(only torch, math, numpy, pprint and matplotlib.pyplot)",
+                                offset)
+            if alias.asname:
+                self._private(alias.asname, offset)
+
+    def check_ImportFrom(self, node, offset, in_loop):  # noqa: N802
+        module = node.module or ""
+        if node.level or not (module in library.IMPORTABLE or module.startswith("torch.")
+                              and module[6:] in TORCH_SUBMODULES):
+            raise self.fail(f"module {excerpt(module or '.')} is not available in a lesson "
+                            f"(only torch, math, numpy, pprint and matplotlib.pyplot)", offset)
+        for alias in node.names:
+            if alias.name == "*":
+                raise self.fail("'from ... import *' is not allowed: name what you import",
+                                offset)
+            self._private(alias.name, offset)
+            if alias.asname:
+                self._private(alias.asname, offset)
+
+    def check_AugAssign(self, node, offset, in_loop):  # noqa: N802
+        if type(node.op) not in LESSON_IN_PLACE_OPERATORS:
+            raise self.fail("only += -= *= /= //= %= **= @= are supported", offset)
+
+    def check_With(self, node, offset, in_loop):  # noqa: N802
+        for item in node.items:
+            context = item.context_expr
+            if not (isinstance(context, ast.Call) and isinstance(context.func, ast.Attribute)
+                    and context.func.attr in GRAD_MODES):
+                raise self.fail("only 'with torch.no_grad():', 'torch.enable_grad()' or "
+                                "'torch.set_grad_enabled(...)' are allowed", offset)
+            if item.optional_vars is not None:
+                raise self.fail("'with ... as NAME' is not allowed", offset)
+
+    def check_For(self, node, offset, in_loop):  # noqa: N802
+        if node.orelse:
+            raise self.fail("'for ... else' is not supported", offset)
+        self._target(node.target, offset)
+
+    def check_While(self, node, offset, in_loop):  # noqa: N802
+        if node.orelse:
+            raise self.fail("'while ... else' is not supported", offset)
+
+    def check_comprehension(self, node, offset, in_loop):  # noqa: N802
+        if node.is_async:
+            raise self.fail("async comprehensions are not allowed", offset)
+        self._target(node.target, offset)
+
+    def _target(self, target, offset):
+        for item in ast.walk(target):
+            if not isinstance(item, (ast.Name, ast.Tuple, ast.List, ast.Store)):
+                raise self.fail("a loop variable must be a name or a tuple of names", offset)
+
+    def check_Break(self, node, offset, in_loop):  # noqa: N802
+        if not in_loop:
+            raise self.fail("'break' outside loop", offset)
+
+    def check_Continue(self, node, offset, in_loop):  # noqa: N802
+        if not in_loop:
+            raise self.fail("'continue' not properly in loop", offset)
+
+    def check_Return(self, node, offset, in_loop):  # noqa: N802
+        if id(node) not in self.returns_allowed:
+            raise self.fail("'return' outside function", offset)
+
+    def check_FunctionDef(self, node, offset, in_loop):  # noqa: N802
+        self._private(node.name, offset, "function name")
+        if getattr(node, "type_params", None):
+            raise self.fail("type parameters are not supported", offset)
+
+    def check_arguments(self, node, offset, in_loop):  # noqa: N802
+        for argument in (*node.posonlyargs, *node.args, *node.kwonlyargs,
+                         *(a for a in (node.vararg, node.kwarg) if a is not None)):
+            self._private(argument.arg, offset, "argument")
+
+    def check_ClassDef(self, node, offset, in_loop):  # noqa: N802
+        self._private(node.name, offset, "class name")
+        if node.keywords:
+            raise self.fail("class keywords (metaclass=...) are not allowed", offset)
+        for statement in node.body:
+            if not isinstance(statement, (ast.FunctionDef, ast.Assign, ast.Pass, ast.Expr,
+                                          ast.AnnAssign)):
+                raise self.fail("a class body may hold methods, assignments and a docstring",
+                                self.source.node_offset(statement))
+
+    def check_Try(self, node, offset, in_loop):  # noqa: N802
+        if node.orelse and not node.handlers:
+            raise self.fail("'try ... else' needs an except clause", offset)
+
+    def check_Delete(self, node, offset, in_loop):  # noqa: N802
+        for target in node.targets:
+            if not isinstance(target, (ast.Name, ast.Subscript)):
+                raise self.fail("del works on names and items only", offset)
