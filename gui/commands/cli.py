@@ -471,8 +471,10 @@ class _Problem:
 
 
 def _write_text(path: Path, text: str) -> None:
+    from gui.model.files import write_atomically
+
     try:
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text)  # a full disk leaves the old file as it was
     except OSError as error:
         raise BadInputError(f"cannot write {shown_name(path)!r}: {error.strerror or error}") \
             from None

@@ -28,13 +28,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from gui.model.files import give_normal_mode
+from gui.model.files import write_atomically
 
 __all__ = [
     "SessionData", "SessionFileError", "save_session", "load_session", "session_to_json",
@@ -268,29 +267,10 @@ def save_session(path, data: SessionData) -> None:
     if len(text) > MAX_FILE_BYTES:
         raise SessionFileError(path, f"the session is too large to save ({len(text):,} bytes; "
                                      f"the limit is {MAX_FILE_BYTES:,})")
-    handle, temporary = None, None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
-        give_normal_mode(handle)  # mkstemp makes it owner-only, whatever the umask
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            handle = None
-            stream.write(text)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        temporary = None
+        write_atomically(path, text + "\n")
     except OSError as error:
         raise SessionFileError(path, f"cannot write: {error.strerror or error}") from None
-    finally:
-        if handle is not None:
-            os.close(handle)
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
 
 
 # ----- reading -----------------------------------------------------------------------------

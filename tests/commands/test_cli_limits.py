@@ -71,3 +71,28 @@ def test_a_lesson_just_over_the_limit_in_four_byte_characters_is_too_long(tmp_pa
         result = main_py(command, "emoji.py", cwd=tmp_path)
         assert_bad_input(result)
         assert b"too long" in result.stderr and b"UTF-8" not in result.stderr
+
+
+TRACE = ("trace", "--x", "arange(4.0)", "--expr", "x.sum()")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links as on POSIX")
+def test_trace_json_and_save_write_through_links_atomically(tmp_path):
+    (tmp_path / "real").mkdir()
+    for name in ("passes.json", "session.json"):
+        (tmp_path / "real" / name).write_text("old")
+        (tmp_path / name).symlink_to(os.path.join("real", name))
+    result = main_py(*TRACE, "--json", "passes.json", "--save", "session.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("passes.json", "session.json"):
+        assert (tmp_path / name).is_symlink()
+        assert (tmp_path / "real" / name).read_text().startswith("{")
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+    assert main_py("check", "session.json", cwd=tmp_path).returncode == 0
+
+
+def test_trace_json_into_a_missing_folder_is_one_line(tmp_path):
+    (tmp_path / "passes.json").write_text("old")
+    result = main_py(*TRACE, "--json", "nowhere/passes.json", cwd=tmp_path)
+    assert_bad_input(result)
+    assert b"cannot write" in result.stderr
