@@ -125,10 +125,10 @@ def split_cells(source: str | SourceText) -> list[Span]:
 # ----- notebooks --------------------------------------------------------------------------
 
 def is_notebook(source: str, filename: str | None = None) -> bool:
-    """True for a Jupyter notebook: an ``.ipynb`` name, or JSON text with an object first."""
-    if filename is not None and str(filename).lower().endswith(".ipynb"):
-        return True
-    return source.lstrip()[:1] == "{"
+    """True for a Jupyter notebook: an ``.ipynb`` name; without a name, JSON text (``{`` first)."""
+    if filename is not None:
+        return str(filename).lower().endswith(".ipynb")
+    return source.lstrip()[:1] == "{" and '"cells"' in source
 
 
 def _refuse(message: str) -> ExpressionError:

@@ -250,8 +250,8 @@ def _parse(source: str, filename: str | None) -> Lesson:
             cells.append(Cell(len(cells), "markdown", body, span.first, span.title,
                               refusals=refusals))
             continue
-        if not body.strip() and not cells and not span.title:
-            continue
+        if not body.strip() and not span.title and (not cells or kind == "sphinx-gallery"):
+            continue  # a blank block between a tutorial's text blocks is no cell
         statements, refusals, count = _check_cell(document, body, span.first, start, end,
                                                   MAX_LESSON_NODES - nodes)
         nodes += count
