@@ -440,8 +440,14 @@ class GraphPicture:
             if key not in freed:
                 items.add(self._ring(key, 1.5), self.scene.centre[key], "none", style.visited,
                           max(2.0, style.line_width * 1.5), style.line_style("visited"))
+        # the node that freed its saved tensors at the step before fades out as this one moves
+        fading = self.step_key(index - 1) if index >= 1 and self.steps[index - 1].freed else None
         for key in sorted(freed, key=self.keys.index):
-            items.add(self._ring(key, 0.5), self.scene.centre[key], style.freed_wash,
+            wash = style.freed_wash
+            if key == fading and self.travel < 1.0:
+                red, green, blue, alpha = to_rgba(wash)
+                wash = (red, green, blue, alpha * _eased(self.travel))
+            items.add(self._ring(key, 0.5), self.scene.centre[key], wash,
                       style.muted, max(1.4, style.line_width), style.line_style("freed"))
         items.apply(self._overlay[0])
 
@@ -536,6 +542,10 @@ class GraphPicture:
         if failed:
             items.add(self._ring(self.failed, RING_PAD), self.scene.centre[self.failed], "none",
                       style.failed, width, "solid")
+            if self.travel < FLASH:  # the error flashes where the pass stops
+                spread = RING_PAD + 14.0 * (1.0 - self.travel / FLASH)
+                items.add(self._ring(self.failed, spread), self.scene.centre[self.failed],
+                          "none", style.failed, width, "solid")
         if self.selected is not None:
             items.add(self._ring(self.selected, RING_PAD + 3.5), self.scene.centre[self.selected],
                       "none", style.selected, 1.6, (0, (4, 2)))

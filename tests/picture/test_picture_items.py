@@ -263,3 +263,31 @@ def test_the_buffer_shows_old_plus_new_before_the_total():
 
     assert buffer(0.2) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]"
     assert buffer(1.0) == "  [0, 4, 8, 12]\n+ [1, 1, 1, 1]\n= [1, 5, 9, 13]"
+
+
+def test_freed_nodes_fade_out_and_the_error_flashes():
+    (graph, backward), = cases.graph_passes("seed")
+    picture = GraphPicture(new_axes(cases.CANVASES["1280x800"]), graph, backward)
+    mul = picture.step_key(0)
+
+    def wash_alpha(travel):  # the freed wash of MulBackward0 while DotBackward0 moves
+        picture.show(1, travel)
+        state = picture.overlay_artists[0]
+        offsets = [tuple(o) for o in state.get_offsets()]
+        faces = state.get_facecolor()
+        row = [i for i, o in enumerate(offsets) if o == tuple(picture.position(mul))][0]
+        return faces[row][3]
+
+    assert wash_alpha(0.1) < wash_alpha(0.6) < wash_alpha(1.0)
+    x = cases.engine.arange(4.0, requires_grad=True)
+    y = x.sum() + (x * x).sum()  # the second pass runs the sums, then MulBackward0 raises
+    with cases.engine.record_passes() as passes:
+        y.backward()
+        with pytest.raises(RuntimeError):
+            y.backward()
+    graph = cases.to_networkx(y, names={"x": x})
+    failed = GraphPicture(new_axes(cases.CANVASES["1280x800"]), graph, passes[1])
+    last = len(passes[1].steps) - 1
+    assert last >= 0 and failed.failed is not None
+    rings = [len(failed.show(last, travel)[3].get_paths()) for travel in (0.1, 1.0)]
+    assert rings[0] > rings[1]  # one ring more while it flashes
