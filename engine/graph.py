@@ -13,6 +13,13 @@ generations, ready for ``multipartite_layout``.
 ['output', 'MulBackward0', 'DotBackward0', 'AccumulateGrad', 'x']
 >>> graph.nodes["leaf0"]["layer"], graph.nodes["output"]["layer"]
 (0, 4)
+
+A graph over ``MAX_GRAPH_NODES`` nodes or ``MAX_GRAPH_EDGES`` edges is not built (drawing it
+would take minutes and gigabytes): ``graph_too_large(output)`` says so in one line, counting
+cheaply and stopping at the limit, and ``to_networkx`` raises ``GraphTooLargeError``.
+
+>>> graph_too_large(torch.stack(torch.ones(20_000, requires_grad=True).unbind()).sum())
+'the graph is too large to draw: more than 10,000 edges (the limit is 2,000 nodes and 10,000 edges)'
 """
 
 from __future__ import annotations
@@ -24,9 +31,58 @@ import networkx as nx
 from engine.autograd.graph import AccumulateGrad, Node
 from engine.tensor import Tensor
 
-__all__ = ["to_networkx", "node_id"]
+__all__ = ["to_networkx", "node_id", "graph_too_large", "GraphTooLargeError",
+           "MAX_GRAPH_NODES", "MAX_GRAPH_EDGES"]
+
+MAX_GRAPH_NODES = 2_000  # graph nodes: functions, AccumulateGrads, leaves and the output
+MAX_GRAPH_EDGES = 10_000  # next_functions entries followed (dot(x, x) counts 2)
 
 KIND_TENSOR, KIND_FUNCTION, KIND_ACCUMULATE = "tensor", "function", "accumulate"
+
+
+class GraphTooLargeError(ValueError):
+    """The graph is over ``MAX_GRAPH_NODES`` or ``MAX_GRAPH_EDGES``: not drawn."""
+
+
+def graph_too_large(output: Tensor, max_nodes: int = MAX_GRAPH_NODES,
+                    max_edges: int = MAX_GRAPH_EDGES) -> str | None:
+    """One line saying why ``output``'s graph is too large to draw, or None if it fits.
+
+    Walks ``next_functions`` once, stopping as soon as a limit is passed: at most about
+    ``max_nodes + max_edges`` steps whatever the graph's size.
+    """
+    root = output.grad_fn
+    if root is None:
+        return None
+    seen = {id(root)}
+    nodes, edges = 2, 1  # the output, its grad_fn and the edge between them
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, AccumulateGrad):
+            nodes += 1  # its leaf
+            edges += 1
+        else:
+            for child, _ in node.next_functions:
+                if child is None:
+                    continue
+                edges += 1
+                if edges > max_edges:
+                    return _too_large(f"more than {max_edges:,} edges", max_nodes, max_edges)
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    nodes += 1
+                    stack.append(child)
+        if edges > max_edges:
+            return _too_large(f"more than {max_edges:,} edges", max_nodes, max_edges)
+        if nodes > max_nodes:
+            return _too_large(f"more than {max_nodes:,} nodes", max_nodes, max_edges)
+    return None
+
+
+def _too_large(what: str, max_nodes: int, max_edges: int) -> str:
+    return (f"the graph is too large to draw: {what} (the limit is {max_nodes:,} nodes and "
+            f"{max_edges:,} edges)")
 
 
 def to_networkx(output: Tensor, names: Mapping[str, Tensor] | None = None,
@@ -37,7 +93,11 @@ def to_networkx(output: Tensor, names: Mapping[str, Tensor] | None = None,
     and ``input_nr``.
 
     ``graph.graph["ids"]`` maps each grad_fn node and tensor (by ``id``) to its graph node.
+    Raises ``GraphTooLargeError`` (the ``graph_too_large`` line) for a graph over the limits.
     """
+    problem = graph_too_large(output)
+    if problem is not None:
+        raise GraphTooLargeError(problem)
     names_by_id = {id(tensor): name for name, tensor in (names or {}).items()}
     graph = nx.DiGraph()
     ids: dict[int, str] = {}

@@ -483,7 +483,6 @@ def _write_text(path: Path, text: str) -> None:
 # ----- run -------------------------------------------------------------------------------
 
 def _run_command(options) -> int:
-    from engine.graph import to_networkx
     from engine.interpreter.lesson import LessonRunner
 
     lesson = _load_lesson(options.lesson)
@@ -508,7 +507,7 @@ def _run_command(options) -> int:
                 write(f"backward pass {count} of {len(result.passes)} in this cell\n")
                 write(step_table(backward.steps, names, indent="  "))
                 if backward.error is not None:
-                    graph = to_networkx(backward.output, names=result.tensors)
+                    graph = None  # where it stopped needs no graph (a huge one is not built)
                     record = _PassRecord(count, list(backward.steps), backward.error,
                                          failed_node=backward.failed_node)
                     write(stopped_text(graph, record, indent="  "))

@@ -19,8 +19,9 @@ import sys
 
 __all__ = ["TRACE_FORMAT", "TRACE_VERSION", "NodeNames", "step_table", "step_rows",
            "stopped_text", "error_text", "indented", "print_trace", "trace_json", "graph_json",
-           "graph_leaves", "failed_ref", "as_lists"]
+           "graph_leaves", "failed_ref", "as_lists", "MAX_EDGES_SHOWN"]
 
+MAX_EDGES_SHOWN = 20  # of one step's row: the rest is "… (N more edges)"
 TRACE_FORMAT = "autograd-viz-trace"
 TRACE_VERSION = 1
 
@@ -105,8 +106,12 @@ def step_rows(steps, names: NodeNames) -> list[tuple[str, str, str, str, str]]:
             saved = "-"
         else:
             parts = []
+            edges = len(step.node.next_functions)
             for slot, ((target, _), grad) in enumerate(zip(step.node.next_functions,
                                                             step.grads_out)):
+                if slot == MAX_EDGES_SHOWN and edges > MAX_EDGES_SHOWN + 1:
+                    parts.append(f"\u2026 ({edges - slot:,} more edges)")
+                    break
                 if target is None:
                     parts.append(f"[{slot}] none (needs no grad)")
                 else:

@@ -238,13 +238,19 @@ class SessionModel:
         output = self._evaluate(self.expression, dict(self.tensors), "expression")
         if output is None:
             return False
-        from engine.graph import to_networkx
+        from engine.graph import GraphTooLargeError, to_networkx
 
+        try:  # a graph over the documented size is refused in one line, not drawn for minutes
+            graph = to_networkx(output, names=dict(self.tensors),
+                                output_name=output_name(self.tensors))
+        except GraphTooLargeError as error:
+            self._fail("runtime", "expression", "", str(error), None, self.expression)
+            return False
         self.output = output
         self.output_name = output_name(self.tensors)
         self._output_source = (self.expression, tuple(self._defined.items()))
         self.lesson_pass = False
-        self.graph = to_networkx(output, names=dict(self.tensors), output_name=self.output_name)
+        self.graph = graph
         self._log_definitions()
         self.clear_error()
         self._set_pass(None)
@@ -308,11 +314,16 @@ class SessionModel:
         the history, as ``backward()`` records them (a buffer zeroed since the last
         state first gets its ``zero_()``).
         """
-        from engine.graph import to_networkx
+        from engine.graph import GraphTooLargeError, to_networkx
         from gui.model.lesson import names_for_pass
 
         names, name_of_output = names_for_pass(backward_pass, tensors, code)
-        self.graph = to_networkx(backward_pass.output, names=names, output_name=name_of_output)
+        try:  # too large to draw: the session keeps what it showed and says why, in one line
+            self.graph = to_networkx(backward_pass.output, names=names,
+                                     output_name=name_of_output)
+        except GraphTooLargeError as error:
+            self._fail("runtime", "expression", "", str(error), None, None)
+            return
         self.tensors = dict(names)
         self._defined = {}  # the inputs' own tensors are made again by the next forward
         self._output_source = None

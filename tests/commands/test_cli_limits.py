@@ -96,3 +96,32 @@ def test_trace_json_into_a_missing_folder_is_one_line(tmp_path):
     result = main_py(*TRACE, "--json", "nowhere/passes.json", cwd=tmp_path)
     assert_bad_input(result)
     assert b"cannot write" in result.stderr
+
+
+WIDE_LESSON = """# %%
+import torch
+x = torch.ones(20000, requires_grad=True)
+y = torch.stack(x.unbind()).sum()
+y.backward()
+print(x.grad.sum())
+"""
+
+
+def test_run_trace_caps_each_step_s_edges_with_a_marker(tmp_path):
+    (tmp_path / "wide.py").write_text(WIDE_LESSON, encoding="utf-8")
+    result = main_py("run", "wide.py", "--trace", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode("utf-8")
+    assert "tensor(20000.)" in out
+    assert "[19] 1 -> UnbindBackward0; \u2026 (19,980 more edges)" in out
+    assert len(out) < 5_000  # was 600 KB (35 MB for a million edges)
+
+
+@pytest.mark.parametrize("command", [[], ["--json"], ["--out", "graph.png"]])
+def test_trace_and_export_refuse_a_graph_too_large_to_draw(tmp_path, command):
+    verb = "export" if "--out" in command else "trace"
+    result = main_py(verb, "--x", "ones(20000)", "--expr", "stack(x.unbind()).sum()",
+                     *command, cwd=tmp_path)
+    assert_bad_input(result)
+    assert b"the graph is too large to draw: more than 10,000 edges" in result.stderr
+    assert result.stdout == b"" and not (tmp_path / "graph.png").exists()
