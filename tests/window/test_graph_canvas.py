@@ -119,3 +119,15 @@ def test_a_step_forward_moves_and_comes_to_rest(qtbot, window):
     next(a for a in window.actions() if a.objectName() == "reducedMotionAction").trigger()
     window.session.set_step(1)
     assert not any(i.kind == "token" for i in canvas.picture_items())
+
+
+def test_the_history_writes_matrices_as_the_graph_does():
+    from gui.window.panels.history_view import arithmetic_terms, describe_entry
+
+    entry = {"leaf": "W", "dtype": "float32", "event": "backward", "pass": 1,
+             "expression": "y.backward()", "before": None,
+             "added": [[5, 5, 5, 0], [7, 7, 7, 0], [9, 9, 9, 0]],
+             "after": [[5, 5, 5, 0], [7, 7, 7, 0], [9, 9, 9, 0]]}
+    terms = arithmetic_terms(entry)
+    assert terms == [("", "None"), ("→", "[[5, 5, 5, 0],\n [7, 7, 7, 0],\n [9, 9, 9, 0]]")]
+    assert "values>" not in describe_entry(entry)[1]

@@ -31,9 +31,10 @@ ARITHMETIC_STYLE = "white-space:pre; margin:0 0 4px 0; font-family:monospace;"
 
 
 def _value(values, dtype: str) -> str:
-    from engine.explain import format_values  # the engine loads after the window shows
+    """Values as the graph writes them: a matrix as rows (torch's summary past a size)."""
+    from gui.picture.values import tensor_text  # the engine loads after the window shows
 
-    return "None" if values is None else format_values(np.asarray(values, dtype=dtype))
+    return "None" if values is None else tensor_text(np.asarray(values, dtype=dtype))
 
 
 def arithmetic_terms(entry: dict) -> list[tuple[str, str]]:
@@ -67,7 +68,8 @@ def describe_entry(entry: dict) -> tuple[str, str]:
     """(what happened, the buffer's arithmetic on one line) for one history entry."""
     from engine.explain import sum_on_one_line
 
-    return what_happened(entry), sum_on_one_line(arithmetic_terms(entry))
+    terms = [(operator, " ".join(value.split())) for operator, value in arithmetic_terms(entry)]
+    return what_happened(entry), sum_on_one_line(terms)
 
 
 def history_rows(session, fits=None) -> dict:
@@ -78,13 +80,15 @@ def history_rows(session, fits=None) -> dict:
     rows: dict[str, list] = {}
     if not session.history:
         return rows  # the engine loads with the first state, not with the window
-    from engine.explain import sum_as_column, sum_on_one_line
+    from engine.explain import sum_on_one_line
+    from gui.picture.moment import column
 
     for entry in session.history:
         terms = arithmetic_terms(entry)
         what, arithmetic = what_happened(entry), sum_on_one_line(terms)
-        if fits is not None and not fits(arithmetic):
-            arithmetic = sum_as_column(terms)
+        if any("\n" in value for _, value in terms) or (fits is not None
+                                                        and not fits(arithmetic)):
+            arithmetic = column(terms)  # a matrix's rows stay under each other
         leaf_rows = rows.setdefault(entry["leaf"], [])
         leaf_rows.append((len(leaf_rows) + 1, what, arithmetic, session.is_pending(entry)))
     return rows
