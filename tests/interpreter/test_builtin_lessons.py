@@ -17,8 +17,8 @@ def run(path, module=None):
     return LessonRunner(load_lesson(path), module=module).run_all()
 
 
-def test_the_seven_lessons_are_there():
-    assert [path.name[:3] for path in LESSONS] == [f"0{n}_" for n in range(1, 8)]
+def test_the_ten_lessons_are_there():
+    assert [path.name[:3] for path in LESSONS] == [f"{n:02d}_" for n in range(1, 11)]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
