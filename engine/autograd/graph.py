@@ -593,6 +593,8 @@ class BackwardPass:
             grad = contributions[0][1]
             for contribution in contributions[1:]:
                 grad = grad + contribution[1]
+            if type(grad) is not np.ndarray and isinstance(grad, np.generic):
+                grad = np.asarray(grad)  # two 0-d arrays add up to a numpy scalar
         if type(node) is AccumulateGrad:
             leaf_hooks = node.variable._hooks
             if leaf_hooks:  # the leaf's own hooks: torch's tensor pre-hooks of its accumulator
