@@ -4,6 +4,7 @@ requires_grad=True no longer vanishes from the graph unexplained."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 
 def switch(window, row: int):
@@ -76,6 +77,8 @@ def test_a_stale_graph_says_so_on_the_canvas(window):
     note = window.canvas_note
     assert window.session.graph is not None and note.isVisible()
     assert note.text().startswith("Stale graph")
+    veil = window.graph_view.canvas.findChild(QWidget, "staleVeil")
+    assert veil.isVisible() and veil.geometry() == window.graph_view.canvas.rect()
     window.inputs.expression_input.setText("x.sum()")
     window.forward()
-    assert not note.isVisible()
+    assert not note.isVisible() and not veil.isVisible()
