@@ -1,7 +1,8 @@
 """Files written as a normal program writes them: atomically (a temporary file beside the
 target, renamed over it) and with the permissions the user's umask gives a new file.
 
-``write_atomically(path, text)`` is the one writer of sessions and trace files: a full
+``write_atomically(path, text)`` writes sessions and trace files, and ``atomic_target(path)``
+gives exports (PNG, SVG, PDF, GIF, MP4) a temporary path under the same rules: a full
 disk or a kill mid-write leaves the old file as it was; a symbolic link is written
 through (its target is replaced, beside itself, and the link stays a link); a file that
 exists keeps its mode, a new one gets the umask's. A kill can still leave a temporary
@@ -19,18 +20,19 @@ folder would give students files they cannot open. ``give_normal_mode`` sets wha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["normal_mode", "current_umask", "give_normal_mode", "write_atomically",
+__all__ = ["normal_mode", "current_umask", "give_normal_mode", "write_atomically", "atomic_target",
            "remove_stale_temporaries", "TEMPORARY_MARK", "STALE_AFTER_SECONDS"]
 
 TEMPORARY_MARK = ".autograd-viz-"
 STALE_AFTER_SECONDS = 3600.0
-_TEMPORARY = re.compile(r"^\..*\.autograd-viz-(\d+)-[^.]*\.tmp$")
+_TEMPORARY = re.compile(r"^\..*\.autograd-viz-(\d+)-[^.]*\.tmp(\.[A-Za-z0-9]{1,8})?$")
 
 
 def current_umask() -> int:
@@ -55,6 +57,45 @@ def give_normal_mode(path_or_descriptor) -> None:
         os.chmod(path_or_descriptor, normal_mode())
 
 
+@contextlib.contextmanager
+def atomic_target(path, keep_suffix: bool = False):
+    """Yield a temporary path beside ``path`` (a symbolic link's target) to write; on success
+    it is renamed over the target, on any exception removed. ``keep_suffix`` ends its name
+    with the target's suffix too, for writers that read the format from it (ffmpeg).
+    The rules are ``write_atomically``'s: permissions, links, stale temporaries.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_target(folder / "a.txt") as temporary:
+    ...     _ = temporary.write_text("done")
+    >>> (folder / "a.txt").read_text(), sorted(p.name for p in folder.iterdir())
+    ('done', ['a.txt'])
+    """
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    remove_stale_temporaries(folder)
+    try:
+        mode = os.stat(target).st_mode & 0o7777  # an existing file keeps its permissions
+    except OSError:
+        mode = None
+    suffix = ".tmp" + (target.suffix if keep_suffix else "")
+    handle, name = tempfile.mkstemp(
+        prefix=f".{target.name[:100]}{TEMPORARY_MARK}{os.getpid()}-", suffix=suffix, dir=folder)
+    temporary = Path(name)
+    try:
+        if os.name == "posix":
+            os.fchmod(handle, normal_mode() if mode is None else mode)
+        os.close(handle)
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def write_atomically(path, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8 with ``\\n`` lines, or bytes) to ``path`` atomically and
     return the file really written (a symbolic link's target). Raises ``OSError``, leaving
@@ -65,36 +106,17 @@ def write_atomically(path, data: str | bytes) -> Path:
     >>> write_atomically(folder / "a.json", "{}\\n").read_text()
     '{}\\n'
     """
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    remove_stale_temporaries(folder)
-    try:
-        mode = os.stat(target).st_mode & 0o7777  # an existing file keeps its permissions
-    except OSError:
-        mode = None
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name[:100]}{TEMPORARY_MARK}{os.getpid()}-", suffix=".tmp", dir=folder)
-    try:
-        if os.name == "posix":
-            os.fchmod(handle, normal_mode() if mode is None else mode)
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(handle, view):]
-        os.fsync(handle)
-        os.close(handle)
-        handle = None
-        os.replace(temporary, target)
-        temporary = None
-    finally:
-        if handle is not None:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_target(path) as temporary:
+        handle = os.open(temporary, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(handle, view):]
+            os.fsync(handle)
+        finally:
             os.close(handle)
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-    return target
+    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
 
 
 def remove_stale_temporaries(folder, *, now: float | None = None) -> int:

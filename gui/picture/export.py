@@ -22,15 +22,14 @@ True
 
 from __future__ import annotations
 
-import os
+import contextlib
 import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from gui.model.files import give_normal_mode
+from gui.model.files import atomic_target
 
 __all__ = [
     "ExportError", "export_graph", "export_animation", "export_file", "mp4_available",
@@ -332,45 +331,16 @@ class _Cancelled(Exception):  # noqa: N818 - not an error: unwinds the atomic wr
     pass
 
 
-class _atomic:  # noqa: N801 - a context manager used like a function
-    """Yield a temporary path beside ``path``; rename it over ``path`` on success, delete
-    it on any failure or cancellation."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self) -> Path:
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        try:
-            handle, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=self.path.suffix,
-                                            dir=folder)
-        except OSError as error:
-            raise ExportError(f"cannot write in {str(folder)!r}: "
-                              f"{error.strerror or error}") from None
-        give_normal_mode(handle)  # mkstemp makes it owner-only, whatever the umask
-        os.close(handle)
-        self.temporary = Path(name)
-        return self.temporary
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if kind is None:
-            try:
-                os.replace(self.temporary, self.path)
-                return False
-            except OSError as failure:
-                self._discard()
-                raise ExportError(f"cannot write {str(self.path)!r}: "
-                                  f"{failure.strerror or failure}") from None
-        self._discard()
-        if kind is _Cancelled:
-            return True
-        if issubclass(kind, OSError):
-            raise ExportError(f"cannot write {str(self.path)!r}: "
-                              f"{error.strerror or error}") from None
-        return False
-
-    def _discard(self) -> None:
-        try:
-            os.unlink(self.temporary)
-        except OSError:
-            pass
+@contextlib.contextmanager
+def _atomic(path: Path):
+    """Yield a temporary path beside ``path`` (``gui.model.files.atomic_target``: a link is
+    written through, the umask's mode, stale temporaries cleaned); it replaces ``path`` on
+    success and is deleted on any failure or cancellation, which ends the export quietly.
+    """
+    try:
+        with atomic_target(path, keep_suffix=True) as temporary:
+            yield temporary
+    except _Cancelled:
+        return
+    except OSError as error:
+        raise ExportError(f"cannot write {str(path)!r}: {error.strerror or error}") from None

@@ -115,6 +115,26 @@ def test_cancelling_writes_nothing_and_keeps_the_old_file(tmp_path):
     assert folder_names(tmp_path) == ["backward.gif"]
 
 
+def test_exports_write_through_a_link_and_clean_up_stale_temporaries(tmp_path, dot_pass):
+    """Exports follow the session files' rules (gui.model.files.atomic_target): a symbolic
+    link stays a link and its target gets the picture; a temporary of ours that a killed
+    export left behind (its writer's process is gone) is removed by the next export."""
+    graph, steps = dot_pass
+    slides = tmp_path / "slides"
+    slides.mkdir()
+    target = slides / "graph.png"
+    target.write_bytes(b"last week's picture")
+    link = tmp_path / "graph.png"
+    link.symlink_to(target)
+    stale = tmp_path / ".graph.png.autograd-viz-999999999-abcd.tmp.png"
+    stale.write_bytes(b"left by a killed export")
+    export.export_graph(link, graph, steps, 1, dpi=30)
+    assert link.is_symlink() and target.read_bytes().startswith(b"\x89PNG")
+    export.export_graph(tmp_path / "other.png", graph, steps, 1, dpi=30)
+    assert folder_names(tmp_path) == ["graph.png", "other.png", "slides"]
+    assert folder_names(slides) == ["graph.png"]
+
+
 def test_export_draws_with_the_windows_graph_picture(tmp_path, dot_pass, monkeypatch):
     from gui.picture import drawing as graph_drawing
 
