@@ -144,7 +144,8 @@ def command_line(folder: Path, length: int = 38) -> float:
         expression = f"({expression}).sin()" if number % 2 else f"({expression} * 1.01)"
     expression += ".sum()"
     command = [sys.executable, str(ROOT / "main.py"), "export", "--x", "linspace(0.1, 1, 4)",
-               "--expr", expression, "--out", str(folder / "cli.gif")]
+               "--expr", expression, "--out", str(folder / "cli.gif"),
+               "--fps", "2"]  # one frame a step: the motion goals are measured above
     print(f"command line, fresh process: a {length + 2}-step chain "
           f"({length + 4} nodes), progress bar on stderr:")
     started = time.perf_counter()

@@ -61,6 +61,7 @@ __all__ = ["main", "EXIT_OK", "EXIT_RAISED", "EXIT_BAD_INPUT", "BadInputError"]
 
 EXIT_OK, EXIT_RAISED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_BACKWARD = 1_000
+STEP_SECONDS = 2 / 3  # how long one step's motion lasts in an exported animation
 
 PROG = "python main.py"
 OVERVIEW = """\
@@ -100,12 +101,15 @@ EXPORT_EXAMPLES = """\
 examples:
   python main.py export --x "arange(4.0)" --expr "2 * dot(x, x)" --out graph.png --dpi 200
   python main.py export --x "arange(4.0)" --expr "2 * dot(x, x)" --out graph.svg --step end
-  python main.py export --x "arange(4.0)" --expr "exp(x).sum()" --out backward.gif --fps 2
+  python main.py export --x "arange(4.0)" --expr "2 * dot(x, x)" --out backward.gif
+  python main.py export --x "arange(4.0)" --expr "exp(x).sum()" --out steps.gif --fps 2
+  python main.py export --x "arange(4.0)" --expr "x.sum()" --out slow.mp4 --step-frames 30
   python main.py export --x "arange(4.0)" --expr "x.sum()" --pass 2 --out second.gif
 
 .png .svg .pdf write the graph (after --step steps of the pass); .gif .mp4 write the
-backward animation, with a progress bar on stderr. MP4 needs ffmpeg (installed, or
-'pip install imageio-ffmpeg').
+backward animation in motion (each step's gradients travel along their edges; --fps 2
+alone gives one frame a step, as a slideshow), with a progress bar on stderr. MP4 needs
+ffmpeg (installed, or 'pip install imageio-ffmpeg').
 """
 CHECK_EXAMPLES = """\
 examples:
@@ -242,8 +246,12 @@ def _parser() -> _Parser:
                         help="pass retain_graph=True to every backward call")
     export.add_argument("--dpi", type=_dpi, default=None, metavar="DPI",
                         help="resolution (default 150 for pictures, 100 for animations)")
-    export.add_argument("--fps", type=_fps, default=2.0,
-                        help="animation frames (steps) per second (default 2)")
+    export.add_argument("--fps", type=_fps, default=None,
+                        help="animation frames per second (default 12 for GIF, 30 for MP4)")
+    export.add_argument("--step-frames", type=_step_frames, default=None, metavar="N",
+                        help="frames of motion per step: the gradients travelling along "
+                             f"their edges (default: {STEP_SECONDS:.2g} s of frames per step;"
+                             " 1: each step at rest)")
     export.add_argument("--theme", choices=tuple(STYLES), default="light",
                         help="colours, as the window's palettes (default light)")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -316,6 +324,28 @@ def _fps(text: str) -> float:
     if number == 0:
         raise argparse.ArgumentTypeError("must be above 0")
     return number
+
+
+def _step_frames(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 60:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 60, not {text[:20]}")
+    return int(text)
+
+
+def animation_timing(suffix: str, fps: float | None, step_frames: int | None) -> tuple:
+    """The frame rate and frames per step of an exported animation: a step's motion lasts
+    about ``STEP_SECONDS`` unless told otherwise, so ``--fps 2`` alone is one frame a step.
+
+    >>> animation_timing(".gif", None, None), animation_timing(".mp4", None, None)
+    ((12.0, 8), (30.0, 20))
+    >>> animation_timing(".gif", 2.0, None), animation_timing(".gif", None, 1)
+    ((2.0, 1), (12.0, 1))
+    """
+    if fps is None:
+        fps = 30.0 if suffix == ".mp4" else 12.0
+    if step_frames is None:
+        step_frames = min(max(round(fps * STEP_SECONDS), 1), 60)
+    return fps, step_frames
 
 
 def _session_target(text: str) -> Path:
@@ -601,9 +631,11 @@ def _export_command(options) -> int:
     try:
         if animated:
             bar = _ProgressBar(Path(options.out).name, quiet=options.quiet)
-            written = export.export_animation(options.out, graph, steps, fps=options.fps,
-                                              dpi=dpi, theme=options.theme, progress=bar,
-                                              **context)
+            fps, step_frames = animation_timing(Path(options.out).suffix.lower(), options.fps,
+                                                options.step_frames)
+            written = export.export_animation(options.out, graph, steps, fps=fps,
+                                              step_frames=step_frames, dpi=dpi,
+                                              theme=options.theme, progress=bar, **context)
             bar.close()
         else:
             index = len(steps) - 1 if step == "end" else step - 1
@@ -617,7 +649,8 @@ def _export_command(options) -> int:
     if written:
         size = Path(options.out).stat().st_size
         shown = len(steps) if step == "end" else step
-        what = f"{len(steps) + 1} frames" if animated else f"after {shown} of {len(steps)} steps"
+        what = (f"{len(steps) * step_frames + 1} frames" if animated
+                else f"after {shown} of {len(steps)} steps")
         print(f"wrote {options.out} ({what}, {size / 1024:.0f} KB) in "
               f"{time.monotonic() - started:.1f} s")
     if record.error is None:

@@ -60,5 +60,11 @@ def test_export_gif_from_the_shell_shows_progress(tmp_path):
     result = main_py("export", "--x", "arange(4.0)", "--expr", "exp(x).sum()", "--out",
                      "anim.gif", "--dpi", "30", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "anim.gif: 5/5 (100%)" in result.stderr
+    assert "anim.gif: 26/26 (100%)" in result.stderr  # 1 + 3 steps x 8 frames, then the file
     assert (tmp_path / "anim.gif").read_bytes().startswith(b"GIF89a")
+    slideshow = main_py("export", "--x", "arange(4.0)", "--expr", "exp(x).sum()", "--out",
+                        "steps.gif", "--dpi", "30", "--fps", "2", cwd=tmp_path)
+    assert "steps.gif: 5/5 (100%)" in slideshow.stderr  # --fps 2 alone: a frame a step
+    refused = main_py("export", "--x", "arange(4.0)", "--expr", "x.sum()", "--out", "a.gif",
+                      "--step-frames", "0", cwd=tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1

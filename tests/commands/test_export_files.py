@@ -249,7 +249,7 @@ def test_command_line_export_in_each_of_the_windows_palettes(tmp_path, theme):
 def test_command_line_gif_shows_progress(tmp_path, capsys):
     out = tmp_path / "a.gif"
     status = main(["export", "--x", "arange(3.0)", "--expr", "exp(x).sum()", "--out", str(out),
-                   "--dpi", "30"])
+                   "--dpi", "30", "--fps", "2"])  # 2 frames a second: one frame a step
     captured = capsys.readouterr()
     assert status == EXIT_OK
     with Image.open(out) as image:
