@@ -8,7 +8,6 @@ nothing is ever passed to ``eval``, ``exec`` or ``compile``. Modules:
 - ``limits``: the sizes predicted before the work (``GuardError``);
 - ``tables``: the whitelist (functions, methods, attributes, keywords, operators);
 - ``validator``: refusals before anything runs; ``evaluator``: the interpreter;
-- ``safe_ast``: the four above under one name, for older imports;
 - ``expression``: one-line expressions (``evaluate``, ``check``);
 - ``lesson``: lesson files run cell by cell, as a notebook runs them.
 """

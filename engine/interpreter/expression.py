@@ -31,6 +31,8 @@ integers below 10**400, and ``EXPRESSION_TIME_LIMIT`` seconds.
 
 from __future__ import annotations
 
+import ast
+
 from engine.interpreter.evaluator import Interpreter
 from engine.interpreter.source import (
     EXPRESSION_TIME_LIMIT,
@@ -53,7 +55,9 @@ __all__ = ["ExpressionError", "evaluate", "check", "parse_expression", "check_ch
 def check(source: str, names=()) -> None:
     """Refuse ``source`` as ``evaluate`` would before running anything (no evaluation).
 
-    ``names`` are the variables it may use. For live feedback while typing.
+    ``names`` are the variables it may use; ``None``: any plain name may be a variable,
+    but what is called must be torch's (a saved session, before its variables exist).
+    For live feedback while typing.
 
     >>> check("2 * dot(x, x)", names=["x"])
     >>> try:
@@ -63,6 +67,10 @@ def check(source: str, names=()) -> None:
     10 method 'tofile' is not allowed: it is not in the engine's table
     """
     tree, text = parse_expression(source)
+    if names is None:
+        callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        names = {node.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and id(node) not in callees}
     Validator(text, mode=EXPRESSION, names=names).run(tree)
 
 

@@ -360,16 +360,6 @@ class LessonInterpreter(library.Builtins, Interpreter):
                 raise self.fail(f"indexing with {_kind(item)} is outside the engine's subset "
                                 f"(use ints, slices and tensors)", at)
 
-    def eval_Subscript(self, node):  # noqa: N802
-        owner = self.evaluate_node(node.value)
-        index = self.evaluate_node(node.slice)
-        at = self.source.text.find("[", self.source.node_end(node.value),
-                                   self.source.node_end(node))
-        at = at if at >= 0 else self.offset(node)
-        if not isinstance(owner, (dict,)):
-            self.check_index(index, at)
-        return self.check_value(self.run(at, operator.getitem, owner, index), at)
-
     def unpack(self, target: ast.Tuple | ast.List, value) -> None:
         at = self.offset(target)
         count = len(target.elts)

@@ -22,7 +22,6 @@ the problem, and nothing else has been touched.
 
 from __future__ import annotations
 
-import ast
 import codecs
 import json
 import math
@@ -190,14 +189,9 @@ def check_expression(source, names=()) -> None:
     engine.interpreter.source.ExpressionError: attribute '__class__' is not allowed: names \
 starting with '_' are private
     """
-    from engine.interpreter import expression, safe_ast
+    from engine.interpreter import expression
 
-    tree, text = expression.parse_expression(source)
-    if names is None:  # any plain name may be a variable; what is called must be torch's
-        callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-        names = {node.id for node in ast.walk(tree)
-                 if isinstance(node, ast.Name) and id(node) not in callees}
-    safe_ast.Validator(text, mode=safe_ast.EXPRESSION, names=names).run(tree)
+    expression.check(source, names)
 
 
 # ----- writing -----------------------------------------------------------------------------

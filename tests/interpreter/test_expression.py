@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.interpreter import safe_ast
+from engine.interpreter import limits, tables
 from engine.interpreter.expression import MAX_MESSAGE_LENGTH, ExpressionError, evaluate
 
 torch = pytest.importorskip("torch")
@@ -211,15 +211,15 @@ def test_error_is_a_value_error_with_position():
 
 
 def test_table_names_exist_in_torch_and_in_the_engine():
-    for name in safe_ast.FUNCTIONS:
+    for name in tables.FUNCTIONS:
         assert hasattr(torch, name), name
         assert hasattr(engine, name), name
-    for name in safe_ast.GRAD_MODES:
+    for name in tables.GRAD_MODES:
         assert hasattr(torch, name) and hasattr(engine, name), name
-    for name in safe_ast.VALUES:
+    for name in tables.VALUES:
         assert hasattr(torch, name) and hasattr(engine, name), name
     tensor = engine.ones(1)
-    for name in set(safe_ast.TENSOR_METHODS) | safe_ast.TENSOR_ATTRIBUTES:
+    for name in set(tables.TENSOR_METHODS) | tables.TENSOR_ATTRIBUTES:
         assert hasattr(torch.Tensor, name), name
         assert hasattr(tensor, name), name
 
@@ -355,6 +355,6 @@ def test_functions_given_a_python_number_fail_as_in_torch(source):
 
 def test_math_helpers_do_not_depend_on_float_quirks():
     # arange's size guard counts like torch: ceil((end - start) / step)
-    assert safe_ast.arange((0, 1e6), {}) == 1_000_000
-    assert safe_ast.arange((0.0, 1.0, 0.3), {}) == math.ceil(1 / 0.3)
-    assert safe_ast.arange((5, 0), {}) == 0
+    assert limits.arange((0, 1e6), {}) == 1_000_000
+    assert limits.arange((0.0, 1.0, 0.3), {}) == math.ceil(1 / 0.3)
+    assert limits.arange((5, 0), {}) == 0
