@@ -129,3 +129,28 @@ def _run_app_and_look(args, look, besides=None, *, timeout_s: float = 20.0) -> i
     finally:
         timer.stop()
         sys.excepthook = previous_hook
+
+
+# ---- the lessons panel over its own lesson session (test_lessons_panel*.py; other files
+# ---- that need a `session` or `panel` of another kind define their own)
+
+@pytest.fixture
+def session(qtbot):
+    from gui.window.lesson_session import LessonSession
+
+    lesson_session = LessonSession(reload_delay_ms=50)
+    yield lesson_session
+    lesson_session.close()
+
+
+@pytest.fixture
+def panel(qtbot, session, capfd):
+    from gui.window.panels.lessons_panel import LessonsPanel
+
+    widget = LessonsPanel(session)
+    qtbot.addWidget(widget)
+    widget.resize(700, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    assert "Traceback (most recent call last)" not in capfd.readouterr().err

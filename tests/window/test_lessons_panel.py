@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 import engine
 from engine.interpreter.lesson import LessonRunner, load_lesson
 from gui.window.lesson_session import (
-    LessonSession,
     builtin_lessons,
     has_code,
     leaf_names,
@@ -22,24 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "resources" / "lessons").glob("*.py"))
 BASICS = ROOT / "resources" / "lessons" / "01_autograd_basics.py"
 FREEING = ROOT / "resources" / "lessons" / "04_freeing_and_retain_graph.py"
-
-
-@pytest.fixture
-def session(qtbot):
-    lesson_session = LessonSession(reload_delay_ms=50)
-    yield lesson_session
-    lesson_session.close()
-
-
-@pytest.fixture
-def panel(qtbot, session, capfd):
-    widget = LessonsPanel(session)
-    qtbot.addWidget(widget)
-    widget.resize(700, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    assert "Traceback (most recent call last)" not in capfd.readouterr().err
 
 
 def headless(path):

@@ -4,26 +4,7 @@ import time
 
 import pytest
 
-from gui.window.lesson_session import LessonSession
-from gui.window.panels.lessons_panel import MAX_CELLS_SHOWN, MAX_LINE_SHOWN, LessonsPanel
-
-
-@pytest.fixture
-def session(qtbot):
-    lesson_session = LessonSession(reload_delay_ms=50)
-    yield lesson_session
-    lesson_session.close()
-
-
-@pytest.fixture
-def panel(qtbot, session, capfd):
-    widget = LessonsPanel(session)
-    qtbot.addWidget(widget)
-    widget.resize(700, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    assert "Traceback (most recent call last)" not in capfd.readouterr().err
+from gui.window.panels.lessons_panel import MAX_CELLS_SHOWN, MAX_LINE_SHOWN
 
 
 def open_text(session, tmp_path, text, name="lesson.py"):
